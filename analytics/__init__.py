@@ -1,0 +1,1 @@
+"""Reports computed from the event log with pandas: funnels, win rates, A/B results."""

@@ -1,0 +1,3 @@
+"""bidflow: the domain of a marketplace sales pipeline (settings, models, store, config)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,138 @@
+"""The agency config's top level: the agency, its bidders, feeds, rulesets and team."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from bidflow.config.base import ConfigModel, TimezoneName
+from bidflow.config.feeds import FeedConfig
+from bidflow.config.rulesets import RulesetConfig
+
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class PortfolioItem(ConfigModel):
+    """A piece of past work a bidder can point a client to."""
+
+    title: Name
+    url: str | None = None
+    summary: str = ""
+    tags: list[str] = Field(default_factory=list)
+
+
+class BidderCaps(ConfigModel):
+    """Volume limits for one bidder; they protect the account from looking like a bot."""
+
+    per_hour: Count = 4
+    per_day: Count = 20
+    per_week: Count = 80
+    connects_per_week: Count | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.per_hour > self.per_day:
+            raise ValueError(f"per_hour ({self.per_hour}) exceeds per_day ({self.per_day})")
+        if self.per_day > self.per_week:
+            raise ValueError(f"per_day ({self.per_day}) exceeds per_week ({self.per_week})")
+        return self
+
+
+class BidderConfig(ConfigModel):
+    """A person (or profile) that proposals are written for and sent from."""
+
+    name: Name
+    title: Name
+    skills: Annotated[list[str], Field(min_length=1)]
+    hourly_rate: Annotated[float, Field(gt=0)]
+    timezone: TimezoneName = "UTC"
+    voice: str = ""
+    ruleset: str = "default"
+    caps: BidderCaps = Field(default_factory=BidderCaps)
+    portfolio: list[PortfolioItem] = Field(default_factory=list)
+
+
+class Role(StrEnum):
+    """What a team member may do in the review desk."""
+
+    OWNER = "owner"
+    SALES_LEAD = "sales_lead"
+    ACCOUNT_MANAGER = "account_manager"
+    BIDDER = "bidder"
+
+
+class UserConfig(ConfigModel):
+    """A team member who signs in to the review desk."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    name: Name
+    role: Role
+    bidder: str | None = None
+
+
+class AgencySettings(ConfigModel):
+    """Agency-wide facts and limits."""
+
+    name: Name = "My agency"
+    timezone: TimezoneName = "UTC"
+    daily_cap: Count | None = None
+    connects_per_job: Count = 16
+
+
+class AgencyConfig(ConfigModel):
+    """The whole agency config file."""
+
+    agency: AgencySettings = Field(default_factory=AgencySettings)
+    bidders: Annotated[list[BidderConfig], Field(min_length=1)]
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
+    users: list[UserConfig] = Field(default_factory=list)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        _unique([b.name for b in self.bidders], "bidder name")
+        _unique([f.name for f in self.feeds], "feed name")
+        _unique([u.email for u in self.users], "user email")
+        known = sorted(self.rulesets)
+        for bidder in self.bidders:
+            if bidder.ruleset not in self.rulesets:
+                raise ValueError(
+                    f"bidder '{bidder.name}' uses ruleset '{bidder.ruleset}', which is not defined;"
+                    f" define it under rulesets or use one of {known}"
+                )
+        names = {b.name for b in self.bidders}
+        for user in self.users:
+            if user.bidder is not None and user.bidder not in names:
+                raise ValueError(
+                    f"user '{user.email}' names bidder '{user.bidder}', which is not in bidders"
+                )
+        return self
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else self._base_dir / candidate
+
+    def with_base_dir(self, base_dir: Path) -> Self:
+        self._base_dir = base_dir
+        return self
+
+    def bidder(self, name: str) -> BidderConfig:
+        for bidder in self.bidders:
+            if bidder.name == name:
+                return bidder
+        raise KeyError(name)
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} '{value}' appears twice; each must be unique")
+        seen.add(value)

@@ -1,0 +1,218 @@
+"""Every table of bidflow, as SQLModel classes. Queries live in ``bidflow.store``.
+
+Unique keys make ingesting, triaging and drafting idempotent: running a stage twice is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bidflow.types import JSONType, UTCDateTime, utcnow
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_type=JSONType, **kwargs)
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class JobBase(SQLModel):
+    """A job posting as bidflow understands it, whatever feed it came from."""
+
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=255)
+    url: str | None = None
+    title: str
+    description: str = Field(default="", sa_type=Text)
+    category: str | None = None
+    skills: list[str] = _json(default_factory=list)
+    job_type: str | None = Field(default=None, max_length=16)  # "fixed" | "hourly"
+    budget: float | None = None  # fixed price, in USD
+    hourly_min: float | None = None
+    hourly_max: float | None = None
+    experience_level: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = _when(default=None)
+    proposals_bucket: str | None = Field(default=None, max_length=32)
+    proposals_count: int | None = None
+    interviewing: int | None = None
+    invites_sent: int | None = None
+    client_payment_verified: bool | None = None
+    client_country: str | None = None
+    client_timezone: str | None = None
+    client_total_spent: float | None = None
+    client_hires: int | None = None
+    client_jobs_posted: int | None = None
+    client_feedback: float | None = None
+    client_reviews: int | None = None
+    client_member_since: datetime | None = _when(default=None)
+    content_hash: str = Field(max_length=64)
+    raw: dict[str, Any] = _json(default_factory=dict)
+
+
+class Job(JobBase, table=True):
+    """A stored job; (source, external_id) and the content hash each identify it once."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_job_source_external_id"),
+        UniqueConstraint("content_hash", name="uq_job_content_hash"),
+        Index("ix_job_posted_at", "posted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_seen_at: datetime = _when(default_factory=utcnow)
+
+
+class Bidder(SQLModel, table=True):
+    """A bidder from the agency config, mirrored so proposals and reports can refer to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    title: str
+    skills: list[str] = _json(default_factory=list)
+    hourly_rate: float
+    timezone: str = "UTC"
+    ruleset: str = "default"
+    active: bool = True
+    profile: dict[str, Any] = _json(default_factory=dict)  # the config entry, for prompts
+
+
+class Decision(SQLModel, table=True):
+    """Triage of one job for one bidder: passed or not, its score, and a reason per rule."""
+
+    __table_args__ = (UniqueConstraint("job_id", "bidder_id", name="uq_decision_job_bidder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    bidder_id: int = Field(foreign_key="bidder.id", index=True)
+    ruleset: str
+    passed: bool
+    score: float
+    routed: bool = False  # the one bidder this job goes to
+    reasons: list[dict[str, str]] = _json(default_factory=list)
+    decided_at: datetime = _when(default_factory=utcnow)
+
+
+class ProposalStatus(StrEnum):
+    """Where a proposal is in its life; transitions are checked in ``bidflow.lifecycle``."""
+
+    QUEUED = "queued"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SENT = "sent"
+    VIEWED = "viewed"
+    REPLIED = "replied"
+    INTERVIEWING = "interviewing"
+    OFFER = "offer"
+    HIRED = "hired"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    JOB_CLOSED = "job_closed"
+    EXPIRED = "expired"
+
+
+class Proposal(SQLModel, table=True):
+    """The agency's one proposal for a job: a draft until a person approves and sends it."""
+
+    __table_args__ = (
+        UniqueConstraint("job_id", name="uq_proposal_job"),
+        Index("ix_proposal_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id")
+    bidder_id: int = Field(foreign_key="bidder.id", index=True)
+    status: str = Field(default=ProposalStatus.QUEUED, max_length=32)
+    draft_text: str = Field(sa_type=Text)
+    final_text: str | None = Field(default=None, sa_type=Text)
+    template_variant: str = Field(default="proposal", max_length=64)
+    model: str = Field(max_length=120)  # "offline" for the offline drafter
+    offline: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+    flags: list[dict[str, str]] = _json(default_factory=list)
+    reviewer: str | None = None
+    reject_reason: str | None = None
+    bid_amount: float | None = None
+    connects: int | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+    sent_at: datetime | None = _when(default=None)
+
+
+class FollowUp(SQLModel, table=True):
+    """A follow-up message planned after a send; cancelled by any reply."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "sequence", name="uq_followup_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    sequence: int
+    due_at: datetime = _when()
+    status: str = Field(default="scheduled", max_length=32)
+    draft_text: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    """Something a client or the marketplace said about a proposal (reply, view, invite...)."""
+
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_message_source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id", index=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=255)
+    kind: str = Field(max_length=32)
+    sender: str | None = None
+    body: str = Field(default="", sa_type=Text)
+    received_at: datetime = _when(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """A notification to a person; the dedupe key makes one message alert once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=255, unique=True)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    recipient: str
+    channel: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=32)
+    created_at: datetime = _when(default_factory=utcnow)
+    sent_at: datetime | None = _when(default=None)
+    acknowledged_at: datetime | None = _when(default=None)
+
+
+class User(SQLModel, table=True):
+    """A team member of the review desk."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True)
+    name: str
+    role: str = Field(max_length=32)
+    bidder_id: int | None = Field(default=None, foreign_key="bidder.id")
+    password_hash: str | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """An append-only record of something that happened; reports are computed from these."""
+
+    __table_args__ = (Index("ix_event_entity", "entity", "entity_id"), Index("ix_event_at", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=32)
+    entity_id: int
+    action: str = Field(max_length=64)
+    actor: str = Field(max_length=255)
+    at: datetime = _when(default_factory=utcnow)
+    data: dict[str, Any] = _json(default_factory=dict)

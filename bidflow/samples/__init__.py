@@ -1,0 +1,1 @@
+"""Bundled sample data: a deterministic generator of realistic job postings."""

@@ -1,0 +1,95 @@
+"""Process settings, read from the environment (prefix ``BIDFLOW_``) and an optional ``.env`` file.
+
+Built lazily by :func:`get_settings` so that importing bidflow never reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bidflow.config.base import TimezoneName
+
+
+class Settings(BaseSettings):
+    """Everything that varies between machines; the agency's own choices live in the config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BIDFLOW_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = Field(
+        default=Path("~/.bidflow"),
+        description="Folder for bidflow's own files: the SQLite database, demo feeds, tokens.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of bidflow's database. Default: SQLite file $BIDFLOW_HOME/bidflow.db. "
+            "For several workers use PostgreSQL: postgresql+psycopg://user:pass@host:5432/bidflow."
+        ),
+    )
+    config: Path | None = Field(
+        default=None,
+        description="Agency config (YAML). Default: $BIDFLOW_HOME/agency.yaml.",
+    )
+    openai_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "BIDFLOW_OPENAI_API_KEY"),
+        description="LLM API key. With neither this nor a base URL, the offline drafter runs.",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "BIDFLOW_OPENAI_BASE_URL"),
+        description="Any OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama.",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM server.")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request LLM timeout.")
+    llm_concurrency: int = Field(default=8, ge=1, description="LLM requests in flight at once.")
+    web_host: str = Field(default="127.0.0.1", description="Address the review desk listens on.")
+    web_port: int = Field(default=8765, ge=1, le=65535, description="Port of the review desk.")
+    timezone: TimezoneName = Field(
+        default="UTC", description="Agency timezone (IANA name) for days, weeks and quiet hours."
+    )
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        # People paste the URLs their hosting shows; SQLAlchemy needs the driver named.
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'bidflow.db'}"
+
+    @property
+    def config_path(self) -> Path:
+        return (self.config or self.home / "agency.yaml").expanduser()
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def review_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}/queue"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once on first use."""
+    return Settings()

@@ -1,0 +1,212 @@
+"""One item of a jobs file (a JSON object or a CSV row) as a Job, through a field mapping."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bidflow.fingerprint import content_hash
+from bidflow.models import JobBase
+from connectors.feeds.parsing import (
+    html_to_text,
+    parse_datetime,
+    parse_money,
+    parse_money_range,
+    split_list,
+    tidy_text,
+)
+
+# Job field -> where it is in an item by default (dotted for nested JSON; in CSV "client.x" is
+# also found as the column "client_x").
+DEFAULT_MAPPING: dict[str, str] = {
+    "external_id": "id",
+    "url": "url",
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "skills": "skills",
+    "job_type": "job_type",
+    "budget": "budget",
+    "hourly_rate": "hourly_rate",
+    "experience_level": "experience_level",
+    "posted_at": "posted_at",
+    "posted": "posted",
+    "proposals": "proposals",
+    "interviewing": "interviewing",
+    "invites_sent": "invites_sent",
+    "client_payment_verified": "client.payment_verified",
+    "client_country": "client.country",
+    "client_timezone": "client.timezone",
+    "client_total_spent": "client.total_spent",
+    "client_hires": "client.hires",
+    "client_jobs_posted": "client.jobs_posted",
+    "client_feedback": "client.feedback",
+    "client_reviews": "client.reviews",
+    "client_member_since": "client.member_since",
+}
+_MISSING = {"", "n/a", "na", "none", "null", "-"}
+_INTEGER_FIELDS = (
+    "interviewing",
+    "invites_sent",
+    "client_hires",
+    "client_jobs_posted",
+    "client_reviews",
+)
+_HOURLY_WORDS = re.compile(r"/\s*h(?:ou)?r\b|\bhourly\b|\bper hour\b", re.IGNORECASE)
+
+
+def _lookup(item: Mapping[str, Any], key: str) -> Any:
+    if key in item:
+        return item[key]
+    value: Any = item
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            flat = key.replace(".", "_")
+            return item.get(flat)
+        value = value[part]
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in _MISSING)
+
+
+def normalize_item(
+    item: Any,
+    mapping: Mapping[str, str],
+    *,
+    source: str,
+    fetched_at: datetime,
+    html_descriptions: bool = False,
+) -> tuple[JobBase, list[str]]:
+    """One file item as a Job, plus notes about optional fields that had to be dropped.
+
+    Raises ValueError (with the field named) when the item cannot be a job at all.
+    """
+    if not isinstance(item, Mapping):
+        raise ValueError(f"expected an object with job fields, got {type(item).__name__}")
+    notes: list[str] = []
+
+    def get(name: str) -> Any:
+        value = _lookup(item, mapping[name])
+        return None if _blank(value) else value
+
+    def text(name: str) -> str | None:
+        value = get(name)
+        if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+            problem = f"field '{mapping[name]}' should be text, got {type(value).__name__}"
+            if name == "title":
+                raise ValueError(problem)
+            notes.append(f"{problem}; ignored")
+            return None
+        return None if value is None else str(value)
+
+    def when(name: str, anchor: datetime | None = None) -> datetime | None:
+        value = text(name)
+        moment = parse_datetime(value, anchor=anchor)
+        if value is not None and moment is None:
+            notes.append(f"field '{mapping[name]}' = {value!r} is not a date; stored without it")
+        return moment
+
+    title = " ".join((text("title") or "").split())
+    if not title:
+        raise ValueError(f"missing '{mapping['title']}'")
+    # Files carry plain text unless the feed says otherwise: a literal "<b>" a client typed is
+    # part of the job, not markup to strip.
+    to_text = html_to_text if html_descriptions else tidy_text
+    description = to_text(text("description") or "")
+    url = text("url")
+    external_id = text("external_id") or url or content_hash(title, description)
+    job_type, budget, low, high = _pricing(
+        text("job_type"),
+        text("budget"),
+        text("hourly_rate"),
+        one_column=mapping["budget"] == mapping["hourly_rate"],
+    )
+    values: dict[str, Any] = {
+        name: _number(get(name), mapping[name], notes, whole=True) for name in _INTEGER_FIELDS
+    }
+    posted = when("posted_at") or when("posted", anchor=fetched_at)
+    skills = get("skills")
+    if skills is not None and not isinstance(skills, str | list):
+        notes.append(f"field '{mapping['skills']}' should be a list or text; ignored")
+        skills = None
+    job = JobBase(
+        source=source,
+        external_id=external_id[:255],
+        url=url,
+        title=title,
+        description=description,
+        category=text("category"),
+        skills=split_list(skills),
+        job_type=job_type,
+        budget=budget,
+        hourly_min=low,
+        hourly_max=high,
+        experience_level=text("experience_level"),
+        posted_at=posted or fetched_at,
+        proposals_bucket=text("proposals"),
+        client_payment_verified=_verified(get("client_payment_verified")),
+        client_country=text("client_country"),
+        client_timezone=text("client_timezone"),
+        client_total_spent=parse_money(text("client_total_spent")),
+        client_feedback=_number(get("client_feedback"), mapping["client_feedback"], notes),
+        client_member_since=when("client_member_since"),
+        content_hash=content_hash(title, description),
+        raw=dict(item),
+        **values,
+    )
+    return job, notes
+
+
+def _pricing(
+    stated: str | None, budget_text: str | None, rate_text: str | None, *, one_column: bool
+) -> tuple[str | None, float | None, float | None, float | None]:
+    """(job_type, budget, hourly low, hourly high). A type the file states wins; otherwise an
+    hourly rate makes the job hourly. When one column holds the price either way ("$500" or
+    "$25.00-$35.00"), the type says which reading it is, and a price like "$40/hr" reads hourly.
+    """
+    budget = parse_money(budget_text)
+    low, high = parse_money_range(rate_text)
+    kind = (stated or "").lower()
+    if "hour" in kind or "fix" in kind:
+        job_type: str | None = "hourly" if "hour" in kind else "fixed"
+    elif one_column:
+        hourly = rate_text is not None and (low != high or bool(_HOURLY_WORDS.search(rate_text)))
+        job_type = "hourly" if hourly else "fixed" if budget else None
+    else:
+        job_type = "hourly" if low is not None else "fixed" if budget else None
+    if one_column and job_type == "hourly":
+        budget = None
+    elif one_column:
+        low = high = None
+    return job_type, budget, low, high
+
+
+def _number(value: Any, key: str, notes: list[str], *, whole: bool = False) -> Any:
+    if value is None:
+        return None
+    number: float | None = None
+    if not isinstance(value, bool):
+        try:
+            number = float(str(value).replace(",", ""))
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        notes.append(f"field '{key}' = {value!r} is not a number; stored without it")
+        return None
+    return int(number) if whole else number
+
+
+def _verified(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in {"true", "yes", "1", "verified", "payment verified"}:
+        return True
+    if lowered in {"false", "no", "0", "unverified", "payment unverified", "not verified"}:
+        return False
+    return None

@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration over the store, connectors, rules, prompts and analytics."""

@@ -1,0 +1,1 @@
+"""Triage (which jobs are worth a proposal, and for whom) and guardrails (volume and content)."""

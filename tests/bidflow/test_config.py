@@ -1,0 +1,97 @@
+"""The agency config: valid files load; every mistake names the file, line, field and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bidflow.config import load_agency_config, parse_agency_config
+from bidflow.errors import ConfigError
+from tests.factories import agency_dict, write_config
+
+PACKAGE = Path(__file__).resolve().parents[2] / "bidflow"
+
+
+@pytest.mark.parametrize(
+    "path", [PACKAGE / "config" / "agency.example.yaml", PACKAGE / "samples" / "agency.yaml"]
+)
+def test_bundled_configs_are_valid(path: Path) -> None:
+    config = load_agency_config(path)
+    assert config.bidders
+    assert {b.ruleset for b in config.bidders} <= set(config.rulesets)
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_agency_config(text, source=Path("agency.yaml"))
+    return str(caught.value)
+
+
+def test_wrong_type_names_line_path_value_and_fix() -> None:
+    message = _error(
+        "bidders:\n"
+        "  - {name: A, title: T, skills: [x], hourly_rate: 10}\n"
+        "  - name: B\n"
+        "    title: T\n"
+        "    skills: [x]\n"
+        "    hourly_rate: 10\n"
+        "    caps:\n"
+        "      per_day: twenty\n"
+    )
+    assert message.startswith("agency.yaml:8: bidders[1].caps.per_day:")
+    assert "'twenty'" in message and "whole number" in message
+    assert "\n" not in message
+
+
+def test_missing_bidder_field_is_named() -> None:
+    message = _error("bidders:\n  - name: A\n    title: T\n    skills: [x]\n")
+    assert message == "agency.yaml:2: bidders[0].hourly_rate: required field is missing — add it"
+
+
+def test_unknown_feed_kind_lists_the_known_ones() -> None:
+    message = _error(
+        "bidders:\n  - {name: A, title: T, skills: [x], hourly_rate: 10}\n"
+        "feeds:\n  - name: f\n    kind: gopher\n    url: x\n"
+    )
+    assert message.startswith("agency.yaml:4: feeds[0]: 'gopher' is not a known 'kind'")
+    assert "'rss'" in message and "'files'" in message
+
+
+def test_typo_in_a_key_is_an_error_not_ignored() -> None:
+    message = _error("bidders:\n  - {name: A, title: T, skils: [x], hourly_rate: 10}\n")
+    assert "bidders[0].skils: unknown field 'skils'" in message
+    assert "bidders[0].skills: required field is missing" in message  # every mistake, one line each
+
+
+def test_ruleset_reference_and_ranges_are_checked() -> None:
+    data = agency_dict()
+    data["bidders"][0]["ruleset"] = "nope"
+    data["rulesets"]["default"]["budget"] = {"fixed_min": 900, "fixed_max": 100}
+    import yaml
+
+    message = _error(yaml.safe_dump(data))
+    assert "rulesets.default.budget: fixed_min (900) is above fixed_max (100)" in message
+
+
+def test_unknown_ruleset_name_is_explained(tmp_path: Path) -> None:
+    data = agency_dict()
+    data["bidders"][0]["ruleset"] = "nope"
+    with pytest.raises(ConfigError, match="uses ruleset 'nope', which is not defined"):
+        load_agency_config(write_config(tmp_path, data))
+
+
+def test_yaml_syntax_error_gives_a_line() -> None:
+    message = _error("bidders:\n  - name: [unclosed\n")
+    assert message.startswith("agency.yaml:") and "not valid YAML" in message
+
+
+def test_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="bidflow init"):
+        load_agency_config(tmp_path / "absent.yaml")
+
+
+def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
+    config = load_agency_config(write_config(tmp_path / "cfg"))
+    assert config.resolve("feeds/jobs.json") == (tmp_path / "cfg" / "feeds" / "jobs.json").resolve()
+    assert config.resolve("/abs/jobs.json") == Path("/abs/jobs.json")

@@ -1,0 +1,80 @@
+"""The store on SQLite and PostgreSQL: idempotent inserts, the lifecycle, events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bidflow import db
+from bidflow.errors import TransitionError
+from bidflow.models import Bidder, Event, Job, Proposal
+from bidflow.store.jobs import store_jobs, untriaged_jobs
+from bidflow.store.proposals import edit_text, queue_proposal, review_queue, transition
+from tests.factories import make_job
+
+
+def test_jobs_dedupe_on_source_id_and_content(database_url: str) -> None:
+    first = make_job(source="rss", external_id="a")
+    same_id_new_text = make_job(source="rss", external_id="a", title="Other", description="x")
+    same_text_other_feed = make_job(
+        source="alerts", external_id="z", title=first.title, description=first.description
+    )
+    with db.session_scope(database_url) as session:
+        stored = store_jobs(session=session, jobs=[first, first])
+        assert (len(stored.new_ids), stored.duplicates) == (1, 1)
+    with db.session_scope(database_url) as session:
+        again = store_jobs(session=session, jobs=[same_id_new_text, same_text_other_feed])
+        assert (again.new_ids, again.duplicates) == ([], 2)
+        assert len(session.exec(select(Job)).all()) == 1
+
+
+def test_untriaged_jobs_are_the_undecided_ones(database_url: str) -> None:
+    with db.session_scope(database_url) as session:
+        store_jobs(session=session, jobs=[make_job() for _ in range(3)])
+        jobs = untriaged_jobs(session=session, limit=2)
+        assert len(jobs) == 2 and jobs[0].id is not None and jobs[0].id < (jobs[1].id or 0)
+
+
+def _queued(url: str) -> int:
+    with db.session_scope(url) as session:
+        job_id = store_jobs(session=session, jobs=[make_job()]).new_ids[0]
+        bidder = Bidder(name="Ana", title="Dev", hourly_rate=50)
+        session.add(bidder)
+        session.flush()
+        assert bidder.id is not None
+        proposal = queue_proposal(
+            session=session,
+            proposal=Proposal(job_id=job_id, bidder_id=bidder.id, draft_text="Hi", model="offline"),
+            actor="drafter",
+        )
+        assert proposal is not None and proposal.id is not None
+        duplicate = queue_proposal(
+            session=session,
+            proposal=Proposal(job_id=job_id, bidder_id=bidder.id, draft_text="Again", model="x"),
+            actor="drafter",
+        )
+        assert duplicate is None  # one proposal per job, however often drafting runs
+        return proposal.id
+
+
+def test_lifecycle_records_events_and_refuses_illegal_moves(database_url: str) -> None:
+    proposal_id = _queued(database_url)
+    with db.session_scope(database_url) as session:
+        edit_text(session=session, proposal_id=proposal_id, text="  Better letter ", actor="sam")
+        transition(session=session, proposal_id=proposal_id, to="approved", actor="sam")
+    with db.session_scope(database_url) as session, pytest.raises(TransitionError) as refused:
+        transition(session=session, proposal_id=proposal_id, to="hired", actor="sam")
+    assert str(refused.value) == (
+        "the proposal is approved and cannot become hired; it can become expired, job_closed,"
+        " queued, rejected, sent"
+    )
+    with db.session_scope(database_url) as session:
+        sent = transition(
+            session=session, proposal_id=proposal_id, to="sent", actor="sam", data={"connects": 8}
+        )
+        assert sent.sent_at is not None
+        actions = session.exec(select(Event.action).order_by(Event.id)).all()  # type: ignore[arg-type]
+        assert actions == ["queued", "edited", "approved", "sent"]
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.final_text == "Better letter"
+        assert review_queue(session=session) == []

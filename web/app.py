@@ -1,0 +1,35 @@
+"""The review desk application: ``uvicorn --factory web.app:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from bidflow.db import upgrade
+from bidflow.settings import Settings, get_settings
+from web.csrf import CSRFMiddleware
+from web.errors import HANDLED, handle_error
+from web.routes import health, proposals, queue
+from web.templating import STATIC
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The review desk for ``settings`` (default: this process's settings, read now).
+
+    Brings the database to the current schema first, so a fresh BIDFLOW_HOME just works.
+    """
+    settings = settings or get_settings()
+    database_url = settings.resolved_database_url
+    upgrade(database_url)
+
+    # The desk is pages for people, not an API: no generated API docs to keep in step.
+    app = FastAPI(title="bidflow review desk", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.database_url = database_url
+    app.add_middleware(CSRFMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (queue.router, proposals.router, health.router):
+        app.include_router(router)
+    for exc_class in HANDLED:
+        app.add_exception_handler(exc_class, handle_error)
+    return app

@@ -1,0 +1,120 @@
+"""What a reviewer does to one proposal: edit its letter, approve, reject, mark it as sent.
+
+Each action answers a plain form post with a redirect back to the queue, and an htmx request with
+the card re-rendered in place (or nothing, when the proposal has left the queue). Marking as sent
+only records what the reviewer did on the marketplace; bidflow never submits anything itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from bidflow.errors import NotFoundError
+from bidflow.models import Bidder, Proposal
+from bidflow.store.decisions import triage_reasons
+from bidflow.store.jobs import get_job
+from bidflow.store.proposals import (
+    REVIEWABLE,
+    approve,
+    edit_text,
+    get_proposal,
+    mark_sent,
+    reject,
+)
+from bidflow.types import utcnow
+from web.cards import ProposalCard, build_card
+from web.deps import ActorDep, SessionDep, is_htmx
+from web.templating import templates
+
+router = APIRouter(prefix="/proposals", tags=["proposals"])
+
+# The letter as typed; browsers submit textarea line breaks as CRLF.
+LetterField = Annotated[str, Form()]
+# A pattern of one non-space character makes a reason of only spaces count as missing.
+ReasonField = Annotated[str, Form(max_length=2000, pattern=r"\S")]
+BidField = Annotated[float | None, Form(ge=0, allow_inf_nan=False)]
+ConnectsField = Annotated[int | None, Form(ge=0)]
+
+
+@router.post("/{proposal_id}/edit")
+def edit(
+    request: Request, proposal_id: int, text: LetterField, session: SessionDep, actor: ActorDep
+) -> Response:
+    """Save the reviewer's version of the letter."""
+    edit_text(session=session, proposal_id=proposal_id, text=_unix_lines(text), actor=actor)
+    return _answer(request, session, proposal_id)
+
+
+@router.post("/{proposal_id}/approve")
+def approve_proposal(
+    request: Request,
+    proposal_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    text: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Approve the draft, keeping the letter as shown; the card's Approve button sends the text
+    too, so an edit the reviewer did not save separately is not lost."""
+    letter = None if text is None else _unix_lines(text)
+    approve(session=session, proposal_id=proposal_id, actor=actor, text=letter)
+    return _answer(request, session, proposal_id)
+
+
+@router.post("/{proposal_id}/reject")
+def reject_proposal(
+    request: Request, proposal_id: int, reason: ReasonField, session: SessionDep, actor: ActorDep
+) -> Response:
+    """Reject the draft for a stated reason."""
+    reject(session=session, proposal_id=proposal_id, actor=actor, reason=reason)
+    return _answer(request, session, proposal_id)
+
+
+@router.post("/{proposal_id}/mark-sent")
+def mark_proposal_sent(
+    request: Request,
+    proposal_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    bid: BidField = None,
+    connects: ConnectsField = None,
+) -> Response:
+    """Record that the reviewer submitted the approved proposal on the marketplace themselves."""
+    mark_sent(session=session, proposal_id=proposal_id, actor=actor, bid=bid, connects=connects)
+    return _answer(request, session, proposal_id)
+
+
+def _unix_lines(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def _answer(request: Request, session: Session, proposal_id: int) -> Response:
+    """A redirect to the card for plain forms; for htmx the card itself (empty once the proposal
+    has left the queue) and an event telling the page to refresh its counts."""
+    proposal = get_proposal(session=session, proposal_id=proposal_id)
+    still_listed = proposal.status in REVIEWABLE
+    if not is_htmx(request):
+        anchor = f"#proposal-{proposal_id}" if still_listed else ""
+        return RedirectResponse(f"{request.url_for('queue_page')}{anchor}", status_code=303)
+    response: Response
+    if still_listed:
+        response = templates.TemplateResponse(
+            request, "partials/card.html", {"card": _card(session, proposal)}
+        )
+    else:
+        response = Response(content="", media_type="text/html")
+    response.headers["HX-Trigger"] = "queue-changed"
+    return response
+
+
+def _card(session: Session, proposal: Proposal) -> ProposalCard:
+    job = get_job(session=session, job_id=proposal.job_id)
+    bidder = session.get(Bidder, proposal.bidder_id)
+    if bidder is None:
+        raise NotFoundError(f"bidder {proposal.bidder_id} not found")
+    pair = (proposal.job_id, proposal.bidder_id)
+    reasons = triage_reasons(session=session, pairs=[pair]).get(pair, [])
+    return build_card(proposal, job, bidder, now=utcnow(), reasons=reasons)
