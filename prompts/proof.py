@@ -23,13 +23,15 @@ def relevant_portfolio(
     job: JobBase, items: Sequence[PortfolioItem], limit: int = 3
 ) -> list[PortfolioItem]:
     """Up to ``limit`` items ranked by overlap with the job: a tag the job's skills name counts
-    three, a tag or title word found in the job text one. Items with no overlap are left out."""
+    three, a word of a tag or title found in the job text one. Items with no overlap are left
+    out."""
     job_skills = {skill.casefold() for skill in job.skills}
     job_words = _words(f"{job.title} {job.description} {job.category or ''}")
     scored: list[tuple[int, int, PortfolioItem]] = []
     for position, item in enumerate(items):
         tags = {tag.casefold() for tag in item.tags}
-        score = 3 * len(tags & job_skills) + len((tags | _words(item.title)) & job_words)
+        item_words = _words(" ".join([item.title, *item.tags]))
+        score = 3 * len(tags & job_skills) + len(item_words & job_words)
         if score:
             scored.append((score, -position, item))
     scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)

@@ -33,4 +33,4 @@ def cli() -> None:
 def main() -> None:
     from bidflow.cli import commands  # noqa: F401  (registers the subcommands)
 
-    cli()
+    cli(prog_name="bidflow")

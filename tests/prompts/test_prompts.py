@@ -67,7 +67,7 @@ def test_offline_letter_is_specific_to_job_and_bidder() -> None:
     letter = render("offline_letter.j2", **prompt.offline_variables)
     assert 'Your "Build a Django REST API for a clinic" project' in letter
     assert "in my role as Python backend engineer." in letter  # titles keep their capitals
-    assert "You mention Python, Django and PostgreSQL: those are tools I use daily." in letter
+    assert "You mention Python, Django and PostgreSQL: tools I use daily." in letter
     assert (
         "Booking API for a clinic chain" in letter and "https://portfolio.example/booking" in letter
     )
@@ -89,3 +89,19 @@ def test_and_join(items: list[str], joined: str) -> None:
     from prompts import and_join
 
     assert and_join(items) == joined
+
+
+def test_portfolio_matches_on_words_of_multi_word_tags() -> None:
+    from bidflow.config import PortfolioItem
+
+    design = PortfolioItem(title="Fitness onboarding redesign", tags=["UI/UX Design", "Figma"])
+    other = PortfolioItem(title="Warehouse ETL", tags=["Pandas"])
+    job = make_job(title="UI/UX designer for a pitch deck", description="Slides", skills=["UI/UX"])
+    assert relevant_portfolio(job, [other, design]) == [design]
+
+
+def test_offline_letter_with_one_matched_skill_reads_naturally() -> None:
+    bidder = AGENCY.bidders[1]
+    job = make_job(title="Landing page", description="A React landing page", skills=["React"])
+    letter = render("offline_letter.j2", **proposal_prompt(job, bidder, AGENCY).offline_variables)
+    assert "You mention React: a tool I use daily." in letter

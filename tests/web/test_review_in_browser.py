@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,15 +35,6 @@ def page(sqlite_url: str) -> Iterator[tuple[Page, str]]:
             browser.close()
 
 
-def screenshot_path(tmp_path: Path) -> Path:
-    """docs/screenshots/queue.png when BIDFLOW_SCREENSHOTS=1 (to refresh the docs), else tmp."""
-    folder = (
-        REPO / "docs" / "screenshots" if os.environ.get("BIDFLOW_SCREENSHOTS") == "1" else tmp_path
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "queue.png"
-
-
 def test_reviewer_approves_and_rejects(
     page: tuple[Page, str], sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -65,7 +55,9 @@ def test_reviewer_approves_and_rejects(
     plain = tab.locator(f"#proposal-{seeded.plain}")
     expect(hostile.locator(".job-title")).to_have_text(HOSTILE_TITLE)
     expect(hostile.locator(".job-title img")).to_have_count(0)
-    tab.screenshot(path=screenshot_path(tmp_path), full_page=True)
+    shot = tmp_path / "queue.png"
+    tab.screenshot(path=shot, full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
 
     hostile.get_by_role("button", name="Approve").click()
     expect(hostile).to_have_attribute("data-status", "approved")
