@@ -24,6 +24,7 @@ from bidflow.samples.generator import generate_jobs, write_json
 from bidflow.store.bidders import sync_bidders
 from bidflow.store.jobs import store_jobs, untriaged_jobs
 from bidflow.types import utcnow
+from connectors.feeds.base import FetchContext
 from connectors.feeds.files import FilesSource
 from connectors.llm import DraftRequest, OfflineDrafter, draft_all
 from prompts.assemble import proposal_prompt
@@ -43,7 +44,9 @@ def main(count: int) -> dict[str, float]:
     try:
         feed = work / "jobs.json"
         write_json(generate_jobs(count=count, anchor=utcnow()), feed)
-        fetched = FilesSource(name="bench", path=feed).fetch().jobs
+        fetched = (
+            FilesSource(name="bench", path=feed).fetch(FetchContext(now=utcnow(), home=work)).jobs
+        )
         # The generator repeats itself at large counts; the floor's plain INSERT needs unique rows.
         jobs = list({job.content_hash: job for job in fetched}.values())
         url, floor_url = f"sqlite:///{work / 'bidflow.db'}", f"sqlite:///{work / 'floor.db'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _SPACE = re.compile(r"\s+")
 
@@ -12,3 +13,28 @@ def content_hash(title: str, description: str) -> str:
     """A hex digest of title + description, insensitive to case and whitespace layout."""
     normalised = _SPACE.sub(" ", f"{title}\n{description}").strip().casefold()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:40]
+
+
+# Upwork's job key: "~01" or "~02" and 16+ more hex digits, in job URLs and alert links.
+_UPWORK_CIPHERTEXT = re.compile(r"~0[0-9a-f]{17,}", re.IGNORECASE)
+_TRACKING = re.compile(r"^(utm_.*|source|ref|referrer|referrer_url_path|fbclid|gclid)$")
+
+
+def canonical_key(url: str | None, external_id: str | None = None) -> str | None:
+    """The marketplace's identity of a posting, the same whichever feed it came through:
+    ``upwork:~01…`` for Upwork job links or ids, else the URL without scheme, fragment and
+    tracking parameters. None when neither gives one."""
+    for text in (url, external_id):
+        if text and (match := _UPWORK_CIPHERTEXT.search(text)):
+            return f"upwork:{match[0].lower()}"
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())]
+    path = parts.path.rstrip("/") or "/"
+    return f"url:{parts.hostname.lower()}{path}" + (f"?{urlencode(sorted(query))}" if query else "")

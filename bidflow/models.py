@@ -53,20 +53,59 @@ class JobBase(SQLModel):
     client_reviews: int | None = None
     client_member_since: datetime | None = _when(default=None)
     content_hash: str = Field(max_length=64)
+    # The marketplace's own identity of the posting (Upwork ciphertext, or the URL without
+    # tracking parameters), so one job reached through two feeds is stored once.
+    canonical_key: str | None = Field(default=None, max_length=512)
     raw: dict[str, Any] = _json(default_factory=dict)
 
 
 class Job(JobBase, table=True):
-    """A stored job; (source, external_id) and the content hash each identify it once."""
+    """A stored job; (source, external_id), the canonical key and the content hash each
+    identify it once."""
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_job_source_external_id"),
         UniqueConstraint("content_hash", name="uq_job_content_hash"),
+        # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
+        Index("uq_job_canonical_key", "canonical_key", unique=True),
         Index("ix_job_posted_at", "posted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     first_seen_at: datetime = _when(default_factory=utcnow)
+
+
+class JobAlias(SQLModel, table=True):
+    """Another sighting of a stored job: the same posting through another feed ("duplicate"), or
+    the client posting the same text again ("repost"). Linked, never stored twice."""
+
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_alias_source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=255)
+    url: str | None = None
+    kind: str = Field(max_length=16)  # "duplicate" | "repost"
+    seen_at: datetime = _when(default_factory=utcnow)
+
+
+class SourceState(SQLModel, table=True):
+    """One feed's memory between polls (ETag, cursor, last IMAP UID) and its health."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=32)
+    cursor: dict[str, Any] = _json(default_factory=dict)
+    status: str = Field(default="never_polled", max_length=32)
+    last_polled_at: datetime | None = _when(default=None)
+    last_success_at: datetime | None = _when(default=None)
+    last_error_at: datetime | None = _when(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    consecutive_failures: int = 0
+    last_fetched: int = 0
+    last_new: int = 0
+    total_new: int = 0
+    newest_posted_at: datetime | None = _when(default=None)
 
 
 class Bidder(SQLModel, table=True):
@@ -182,6 +221,8 @@ class Alert(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=255, unique=True)
+    kind: str = Field(default="reply", max_length=32)  # reply | source_failing | ...
+    text: str = Field(default="", sa_type=Text)
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")
     recipient: str

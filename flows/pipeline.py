@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 
+from connectors.feeds.polling import SourceSummary
 from flows.draft import DraftSummary, draft_flow
-from flows.ingest import SourceSummary, ingest_flow
+from flows.ingest import ingest_flow
 from flows.triage import TriageSummary, triage_flow
 
 

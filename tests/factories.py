@@ -12,6 +12,7 @@ from bidflow.config import AgencyConfig
 from bidflow.fingerprint import content_hash
 from bidflow.models import JobBase
 from bidflow.types import utcnow
+from connectors.feeds.base import FetchContext
 
 _ids = itertools.count(1)
 
@@ -94,3 +95,10 @@ def write_config(directory: Path, data: dict[str, Any] | None = None) -> Path:
     path = directory / "agency.yaml"
     path.write_text(yaml.safe_dump(data or agency_dict(), sort_keys=False), encoding="utf-8")
     return path
+
+
+def fetch_context(**overrides: Any) -> FetchContext:
+    """A poll's context as the ingest flow builds it: now, a home, no cursor, nothing known."""
+    values: dict[str, Any] = {"now": utcnow(), "home": Path("/nonexistent-bidflow-home")}
+    values.update(overrides)
+    return FetchContext(**values)

@@ -68,9 +68,13 @@ def print_summary(summary: PipelineSummary, seconds: float) -> None:
         if source.error:
             click.secho(f"  {source.source}: failed — {source.error}", fg="red")
             continue
+        if source.status == "not_modified":
+            click.echo(f"  {source.source}: unchanged since the last poll")
+            continue
+        linked = f", {source.linked} linked to jobs from other feeds" if source.linked else ""
         click.echo(
             f"  {source.source}: {source.fetched} fetched, {source.new} new,"
-            f" {source.duplicates} already known"
+            f" {source.duplicates} already known{linked}"
         )
         for problem in source.problems[:5]:
             click.secho(f"    warning: {problem}", fg="yellow")

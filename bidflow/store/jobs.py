@@ -1,44 +1,127 @@
-"""Jobs: batch insert with dedupe, and the backlog of jobs not yet triaged."""
+"""Jobs: batch insert with dedupe and repost links, and the backlog of jobs not yet triaged."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists
-from sqlmodel import Session, col, select
+from sqlalchemy import exists, or_, select
+from sqlmodel import Session, col
 
 from bidflow.errors import NotFoundError
-from bidflow.models import Decision, Job, JobBase
+from bidflow.fingerprint import canonical_key
+from bidflow.models import Decision, Job, JobAlias, JobBase
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.types import utcnow
+
+# Parameters per IN (...) query; SQLite's limit is 32,766, PostgreSQL's 65,535.
+_LOOKUP_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
 class StoredJobs:
-    """What a batch insert did: the new rows' ids and how many were already known."""
+    """What a batch insert did: the new rows' ids, sightings already known, and sightings of a
+    stored job through another feed or as a repost (linked as aliases)."""
 
     new_ids: list[int]
     duplicates: int
+    linked: int = 0
+
+
+def known_external_ids(*, session: Session, source: str, external_ids: Collection[str]) -> set[str]:
+    """Which of ``external_ids`` this source has delivered before (as a job or an alias)."""
+    ids = list(dict.fromkeys(external_ids))
+    known: set[str] = set()
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        for source_column, id_column in (
+            (col(Job.source), col(Job.external_id)),
+            (col(JobAlias.source), col(JobAlias.external_id)),
+        ):
+            query = select(id_column).where(source_column == source, id_column.in_(chunk))
+            known.update(session.execute(query).scalars())
+    return known
 
 
 def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
-    """Insert a batch of jobs in one statement; ones already stored (same source id or same
-    content hash, from any feed) are skipped, so re-ingesting a feed is harmless."""
+    """Insert a batch of jobs in one statement. A job already stored under the same source id,
+    canonical key (the same posting through another feed) or content (a repost) is not stored
+    again; the new sighting is linked to the stored job instead, so re-ingesting is harmless."""
     if not jobs:
         return StoredJobs(new_ids=[], duplicates=0)
     now = utcnow()
-    rows = [{**job.model_dump(), "first_seen_at": now} for job in jobs]
-    statement = insert_ignoring_duplicates(session, Job).returning(Job.__table__.c.id)  # type: ignore[attr-defined]
-    new_ids = [row[0] for row in session.execute(statement, rows)]
-    return StoredJobs(new_ids=new_ids, duplicates=len(rows) - len(new_ids))
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for job in jobs:
+        row = job.model_dump()
+        row["canonical_key"] = row["canonical_key"] or canonical_key(job.url, job.external_id)
+        rows.setdefault((job.source, job.external_id), row | {"first_seen_at": now})
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in rows:
+        by_source.setdefault(source, []).append(external_id)
+    for source, external_ids in by_source.items():
+        for known in known_external_ids(session=session, source=source, external_ids=external_ids):
+            del rows[(source, known)]
+    fresh = list(rows.values())
+    if not fresh:
+        return StoredJobs(new_ids=[], duplicates=len(jobs))
+    table = Job.__table__  # type: ignore[attr-defined]
+    statement = insert_ignoring_duplicates(session, Job).returning(
+        table.c.id, table.c.source, table.c.external_id
+    )
+    inserted = session.execute(statement, fresh).all()
+    for _, source, external_id in inserted:
+        del rows[(source, external_id)]
+    linked = _link_aliases(session, list(rows.values()))
+    return StoredJobs(
+        new_ids=[row[0] for row in inserted],
+        duplicates=len(jobs) - len(inserted) - linked,
+        linked=linked,
+    )
+
+
+def _link_aliases(session: Session, sightings: list[dict[str, Any]]) -> int:
+    """Record rows that clashed with a stored job (same canonical key or content) as aliases."""
+    if not sightings:
+        return 0
+    keys = {row["canonical_key"] for row in sightings if row["canonical_key"]}
+    hashes = {row["content_hash"] for row in sightings}
+    query = select(col(Job.id), col(Job.canonical_key), col(Job.content_hash)).where(
+        or_(col(Job.canonical_key).in_(keys), col(Job.content_hash).in_(hashes))
+    )
+    by_key: dict[str, int] = {}
+    by_hash: dict[str, int] = {}
+    for job_id, key, digest in session.execute(query):
+        if key:
+            by_key[key] = job_id
+        by_hash[digest] = job_id
+    aliases = []
+    for row in sightings:
+        same_posting = by_key.get(row["canonical_key"] or "")
+        original = same_posting or by_hash.get(row["content_hash"])
+        if original is None:
+            continue  # a concurrent writer's row we cannot see yet; the next poll links it
+        aliases.append(
+            {
+                "job_id": original,
+                "source": row["source"],
+                "external_id": row["external_id"],
+                "url": row["url"],
+                "kind": "duplicate" if same_posting else "repost",
+                "seen_at": row["first_seen_at"],
+            }
+        )
+    if not aliases:
+        return 0
+    statement = insert_ignoring_duplicates(session, JobAlias).returning(JobAlias.__table__.c.id)  # type: ignore[attr-defined]
+    return len(session.execute(statement, aliases).all())
 
 
 def untriaged_jobs(*, session: Session, limit: int) -> Sequence[Job]:
     """The oldest ``limit`` jobs that have no decision yet."""
     undecided = ~exists().where(col(Decision.job_id) == col(Job.id))
     query = select(Job).where(undecided).order_by(col(Job.id)).limit(limit)
-    return session.exec(query).all()
+    return session.execute(query).scalars().all()
 
 
 def get_job(*, session: Session, job_id: int) -> Job:

@@ -1,20 +1,46 @@
-"""The feed family's one interface, and what a fetch returns."""
+"""The feed family's one interface, what a poll is given, and what it returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from bidflow.models import JobBase
+
+# ok: read; not_modified: the server said nothing changed; the rest say why nothing was read.
+SourceStatus = Literal["ok", "not_modified", "logged_out", "captcha", "layout_changed", "blocked"]
+
+
+def _nothing_known(_ids: Collection[str]) -> set[str]:
+    return set()
+
+
+@dataclass(frozen=True)
+class FetchContext:
+    """What a source gets for one poll."""
+
+    now: datetime
+    home: Path  # BIDFLOW_HOME: where tokens and login states live
+    cursor: Mapping[str, Any] = field(default_factory=dict)  # saved by the previous poll
+    # Which of these external ids this source has stored already; lets a source stop paging
+    # (or skip normalising) at the first job it has seen before.
+    known: Callable[[Collection[str]], set[str]] = _nothing_known
 
 
 @dataclass
 class FeedBatch:
-    """One poll of one feed: the jobs it yielded and a line per item (or feed) it could not read."""
+    """One poll of one feed: the jobs it yielded, a line per item it could not read, and the
+    cursor to save once those jobs are stored (None keeps the old one)."""
 
     source: str
     jobs: list[JobBase] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    cursor: dict[str, Any] | None = None
+    status: SourceStatus = "ok"
+    already_known: int = 0  # items skipped unread because their ids were stored before
 
 
 class FeedSource(Protocol):
@@ -25,4 +51,4 @@ class FeedSource(Protocol):
 
     name: str
 
-    def fetch(self) -> FeedBatch: ...
+    def fetch(self, context: FetchContext) -> FeedBatch: ...

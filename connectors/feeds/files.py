@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bidflow.errors import FeedError
-from bidflow.types import utcnow
-from connectors.feeds.base import FeedBatch
-from connectors.feeds.items import DEFAULT_MAPPING, normalize_item
+from connectors.feeds.base import FeedBatch, FetchContext
+from connectors.feeds.items import DEFAULT_MAPPING, item_key, normalize_item
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
@@ -28,16 +27,22 @@ class FilesSource:
     mapping: Mapping[str, str] = field(default_factory=dict)
     html_descriptions: bool = False
 
-    def fetch(self) -> FeedBatch:
+    def fetch(self, context: FetchContext) -> FeedBatch:
         batch = FeedBatch(source=self.name)
-        fetched_at = utcnow()
+        fetched_at = context.now
         batch.problems.extend(
             f"{self.path}: mapping names '{name}', which is not a job field; it is ignored"
             for name in self.mapping
             if name not in DEFAULT_MAPPING
         )
         mapping = {**DEFAULT_MAPPING, **self.mapping}
-        for where, item in self._items(batch):
+        items = list(self._items(batch))
+        # Rows stored on an earlier run are not normalised again: a re-import is mostly repeats.
+        known = context.known([key for _, item in items if (key := item_key(item, mapping))])
+        for where, item in items:
+            if item_key(item, mapping) in known:
+                batch.already_known += 1
+                continue
             if isinstance(item, _Broken):
                 batch.problems.append(f"{self.path}: {where}: {item.reason}; skipped")
                 continue

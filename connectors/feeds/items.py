@@ -74,6 +74,18 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip().lower() in _MISSING)
 
 
+def item_key(item: Any, mapping: Mapping[str, str]) -> str | None:
+    """The external id an item will be stored under, when it names one (its id, else its URL),
+    found without normalising the whole item."""
+    if not isinstance(item, Mapping):
+        return None
+    for name in ("external_id", "url"):
+        value = _lookup(item, mapping[name])
+        if not _blank(value) and isinstance(value, str | int):
+            return str(value)[:255]
+    return None
+
+
 def normalize_item(
     item: Any,
     mapping: Mapping[str, str],

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bidflow import db
 from bidflow.errors import TransitionError
-from bidflow.models import Bidder, Event, Job, Proposal
+from bidflow.models import Bidder, Event, Job, JobAlias, Proposal
 from bidflow.store.jobs import store_jobs, untriaged_jobs
 from bidflow.store.proposals import edit_text, queue_proposal, review_queue, transition
 from tests.factories import make_job
@@ -24,8 +24,31 @@ def test_jobs_dedupe_on_source_id_and_content(database_url: str) -> None:
         assert (len(stored.new_ids), stored.duplicates) == (1, 1)
     with db.session_scope(database_url) as session:
         again = store_jobs(session=session, jobs=[same_id_new_text, same_text_other_feed])
-        assert (again.new_ids, again.duplicates) == ([], 2)
+        assert (again.new_ids, again.duplicates, again.linked) == ([], 1, 1)
         assert len(session.exec(select(Job)).all()) == 1
+        (alias,) = session.exec(select(JobAlias)).all()
+        assert (alias.source, alias.external_id, alias.kind) == ("alerts", "z", "repost")
+    with db.session_scope(database_url) as session:  # the alias is known from now on
+        assert store_jobs(session=session, jobs=[same_text_other_feed]).duplicates == 1
+
+
+def test_same_posting_through_two_feeds_is_linked_not_stored_twice(database_url: str) -> None:
+    link = "https://www.upwork.com/jobs/~01abcdef0123456789?source=rss"
+    from_rss = make_job(source="rss", external_id="~01abcdef0123456789", url=link)
+    from_email = make_job(
+        source="email",
+        external_id="msg-77",
+        url="https://www.upwork.com/jobs/~01abcdef0123456789",
+        description="Shortened in the alert email…",
+    )
+    with db.session_scope(database_url) as session:
+        first = store_jobs(session=session, jobs=[from_rss])
+        second = store_jobs(session=session, jobs=[from_email])
+        assert len(first.new_ids) == 1 and (second.new_ids, second.linked) == ([], 1)
+        (alias,) = session.exec(select(JobAlias)).all()
+        assert (alias.job_id, alias.kind) == (first.new_ids[0], "duplicate")
+        job = session.get(Job, first.new_ids[0])
+        assert job is not None and job.canonical_key == "upwork:~01abcdef0123456789"
 
 
 def test_untriaged_jobs_are_the_undecided_ones(database_url: str) -> None:

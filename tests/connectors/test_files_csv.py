@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.feeds.files import FilesSource
+from tests.factories import fetch_context
 
 _EXPORT = """\
 "Job Title","Hourly/Fixed","Budget","Level","Skills","Link","Description"
@@ -31,7 +32,7 @@ def test_csv_export_with_a_mapping(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(_EXPORT, encoding="utf-8")
 
-    batch = FilesSource(name="files", path=path, mapping=_EXPORT_MAPPING).fetch()
+    batch = FilesSource(name="files", path=path, mapping=_EXPORT_MAPPING).fetch(fetch_context())
 
     shopify, django, logo = batch.jobs
     assert (shopify.title, shopify.job_type, shopify.budget) == (
@@ -61,7 +62,7 @@ def test_csv_row_with_more_values_than_columns_is_skipped(tmp_path: Path) -> Non
         encoding="utf-8",
     )
 
-    batch = FilesSource(name="files", path=path).fetch()
+    batch = FilesSource(name="files", path=path).fetch(fetch_context())
 
     assert [(job.external_id, job.budget) for job in batch.jobs] == [("a1", 200), ("a3", None)]
     assert batch.problems == [
@@ -76,7 +77,7 @@ def test_csv_nested_client_fields_as_flat_columns(tmp_path: Path) -> None:
         'a1,Fix my site,$200,no,"$1,234",3\n',
         encoding="utf-8",
     )
-    (job,) = FilesSource(name="files", path=path).fetch().jobs
+    (job,) = FilesSource(name="files", path=path).fetch(fetch_context()).jobs
     assert (job.client_payment_verified, job.client_total_spent, job.client_hires) == (
         False,
         1234,
@@ -88,7 +89,7 @@ def test_non_utf8_csv_is_read_as_windows_1252_with_a_note(tmp_path: Path) -> Non
     path = tmp_path / "excel.csv"
     path.write_bytes("id,title,description\nx1,Café menu – print,Résumé\n".encode("cp1252"))
 
-    batch = FilesSource(name="files", path=path).fetch()
+    batch = FilesSource(name="files", path=path).fetch(fetch_context())
 
     assert [(job.title, job.description) for job in batch.jobs] == [("Café menu – print", "Résumé")]
     assert batch.problems == [f"{path}: not UTF-8; read it as Windows-1252"]

@@ -15,7 +15,7 @@ from bidflow.samples.generator import JSON_COUNT, write_sample_feeds
 from connectors.feeds import build_source
 from connectors.feeds.base import FeedBatch
 from connectors.feeds.files import FilesSource
-from tests.factories import agency_config
+from tests.factories import agency_config, fetch_context
 
 ANCHOR = datetime(2026, 11, 20, 14, 3, 27, tzinfo=UTC)
 
@@ -26,7 +26,7 @@ def _write_json(path: Path, data: Any) -> Path:
 
 
 def _fetch(path: Path, **options: Any) -> FeedBatch:
-    return FilesSource(name="files", path=path, **options).fetch()
+    return FilesSource(name="files", path=path, **options).fetch(fetch_context())
 
 
 def _job(**fields: Any) -> dict[str, Any]:
@@ -277,6 +277,6 @@ def test_build_source_reads_a_path_relative_to_the_config(tmp_path: Path) -> Non
     _write_json(tmp_path / "data" / "jobs.json", [_job()])
     feed = FilesFeedConfig(name="alerts", kind="files", path="data/jobs.json")
 
-    batch = build_source(feed, agency_config().with_base_dir(tmp_path)).fetch()
+    batch = build_source(feed, agency_config().with_base_dir(tmp_path)).fetch(fetch_context())
 
     assert (batch.source, [job.external_id for job in batch.jobs]) == ("alerts", ["j1"])

@@ -12,12 +12,13 @@ from bidflow.samples.generator import SampleJob
 from connectors.feeds.rss import RssSource
 from tests.connectors.feed_builders import rss_document, rss_item
 from tests.connectors.servers import FeedServer, unused_port
+from tests.factories import fetch_context
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.rss"
     with pytest.raises(FeedError) as caught:
-        RssSource(name="file", location=str(path)).fetch()
+        RssSource(name="file", location=str(path)).fetch(fetch_context())
     assert str(caught.value) == f"{path}: cannot read the feed file (No such file or directory)"
 
 
@@ -29,7 +30,7 @@ def test_truncated_feed_keeps_the_items_before_the_damage(
     payload = sample_rss[:cut]
     url = feed_server.route("/broken.rss", payload)
 
-    batch = RssSource(name="broken", location=url).fetch()
+    batch = RssSource(name="broken", location=url).fetch(fetch_context())
 
     assert [job.title for job in batch.jobs] == [job.title for job in sample_jobs[:100]]
     last_line = payload.count(b"\n") + 1
@@ -46,7 +47,7 @@ def test_damage_after_a_complete_item_keeps_every_item(feed_server: FeedServer) 
         "/cut.rss", rss_document(items).removesuffix("</channel></rss>\n").encode()
     )
 
-    batch = RssSource(name="cut", location=url).fetch()
+    batch = RssSource(name="cut", location=url).fetch(fetch_context())
 
     assert [job.title for job in batch.jobs] == ["One", "Two"]
     assert len(batch.problems) == 1
@@ -62,7 +63,7 @@ def test_an_undefined_entity_mid_feed_loses_no_item(feed_server: FeedServer) -> 
     )
     url = feed_server.route("/nbsp.rss", rss_document(items).encode())
 
-    batch = RssSource(name="nbsp", location=url).fetch()
+    batch = RssSource(name="nbsp", location=url).fetch(fetch_context())
 
     assert [job.title for job in batch.jobs] == ["One", "Two too", "Three"]
     assert len(batch.problems) == 1
@@ -82,14 +83,14 @@ def test_an_undefined_entity_mid_feed_loses_no_item(feed_server: FeedServer) -> 
 def test_not_a_feed_is_a_feed_error_naming_the_url(feed_server: FeedServer, payload: bytes) -> None:
     url = feed_server.route("/feed", payload, content_type="application/octet-stream")
     with pytest.raises(FeedError) as caught:
-        RssSource(name="junk", location=url).fetch()
+        RssSource(name="junk", location=url).fetch(fetch_context())
     assert str(caught.value).startswith(f"{url}: not an RSS or Atom feed")
 
 
 def test_empty_channel_is_an_empty_batch(feed_server: FeedServer) -> None:
     batch = RssSource(
         name="quiet", location=feed_server.route("/rss", rss_document("").encode())
-    ).fetch()
+    ).fetch(fetch_context())
     assert (batch.jobs, batch.problems) == ([], [])
 
 
@@ -99,13 +100,13 @@ def test_http_error_is_a_feed_error_naming_the_url(
 ) -> None:
     url = feed_server.route("/rss", b"oops", status=status, content_type="text/plain")
     with pytest.raises(FeedError) as caught:
-        RssSource(name="down", location=url).fetch()
+        RssSource(name="down", location=url).fetch(fetch_context())
     assert str(caught.value) == f"{url}: cannot fetch the feed (HTTP {status} {reason})"
 
 
 def test_connection_refused_is_a_feed_error_naming_the_url() -> None:
     url = f"http://127.0.0.1:{unused_port()}/rss"
     with pytest.raises(FeedError) as caught:
-        RssSource(name="off", location=url, timeout_s=2).fetch()
+        RssSource(name="off", location=url, timeout_s=2).fetch(fetch_context())
     assert str(caught.value).startswith(f"{url}: cannot fetch the feed (")
     assert "refused" in str(caught.value).lower()

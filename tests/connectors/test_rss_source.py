@@ -15,7 +15,7 @@ from connectors.feeds import build_source
 from connectors.feeds.rss import RssSource
 from tests.connectors.feed_builders import rss_document, rss_item
 from tests.connectors.servers import FeedServer
-from tests.factories import agency_config
+from tests.factories import agency_config, fetch_context
 
 _AMOUNT = re.compile(r"\$([\d,.]+)(K?)")
 
@@ -47,7 +47,7 @@ def test_generator_feed_over_http_matches_the_generated_jobs(
 ) -> None:
     url = feed_server.route("/ab/feed/jobs/rss", sample_rss)
 
-    batch = RssSource(name="upwork", location=url).fetch()
+    batch = RssSource(name="upwork", location=url).fetch(fetch_context())
 
     assert [request.path for request in feed_server.requests] == ["/ab/feed/jobs/rss"]
     assert batch.source == "upwork"
@@ -93,7 +93,7 @@ Line two</summary>
 """
     url = feed_server.route("/atom", atom.encode(), content_type="application/atom+xml")
 
-    batch = RssSource(name="atom", location=url).fetch()
+    batch = RssSource(name="atom", location=url).fetch(fetch_context())
 
     assert batch.problems == []
     first, second = batch.jobs
@@ -119,9 +119,9 @@ def test_local_file_path_and_relative_config_path(tmp_path: Path, sample_rss: by
     path.parent.mkdir()
     path.write_bytes(sample_rss)
 
-    direct = RssSource(name="file", location=str(path)).fetch()
+    direct = RssSource(name="file", location=str(path)).fetch(fetch_context())
     feed = RssFeedConfig(name="local", kind="rss", url="feeds/jobs.rss")
-    configured = build_source(feed, agency_config().with_base_dir(tmp_path)).fetch()
+    configured = build_source(feed, agency_config().with_base_dir(tmp_path)).fetch(fetch_context())
 
     assert len(direct.jobs) == len(configured.jobs) == 220
     assert configured.source == "local"
@@ -140,14 +140,14 @@ def test_markup_in_a_title_is_kept_as_text(feed_server: FeedServer, title: str) 
     url = feed_server.route(
         "/rss", rss_document(rss_item(title, "https://jobs.example/9")).encode()
     )
-    (job,) = RssSource(name="t", location=url).fetch().jobs
+    (job,) = RssSource(name="t", location=url).fetch(fetch_context()).jobs
     assert job.title == "Landing page fix <img src=x onerror=alert(1)> now"
 
 
 def test_double_escaped_title_is_decoded_once_more(feed_server: FeedServer) -> None:
     item = rss_item("SEO &amp;amp; Marketing - Upwork", "https://jobs.example/3")
     url = feed_server.route("/rss", rss_document(item).encode())
-    (job,) = RssSource(name="t", location=url).fetch().jobs
+    (job,) = RssSource(name="t", location=url).fetch(fetch_context()).jobs
     assert job.title == "SEO & Marketing"
 
 
@@ -161,7 +161,7 @@ def test_lines_like_fields_inside_the_description_stay_in_it(feed_server: FeedSe
         "/rss", rss_document(rss_item("Hiring", "https://jobs.example/4", body)).encode()
     )
 
-    (job,) = RssSource(name="t", location=url).fetch().jobs
+    (job,) = RssSource(name="t", location=url).fetch(fetch_context()).jobs
 
     assert job.description == (
         "We are hiring.\nLocation: fully remote\nBudget: flexible, see below\nThanks!"
@@ -187,7 +187,7 @@ def test_latin1_feeds_are_decoded(
     payload = rss_document(_LATIN1_ITEM, declaration).encode("latin-1")
     url = feed_server.route("/fr.rss", payload, content_type=content_type)
 
-    batch = RssSource(name="fr", location=url).fetch()
+    batch = RssSource(name="fr", location=url).fetch(fetch_context())
 
     assert [(job.title, job.description) for job in batch.jobs] == [
         ("Café crème brûlée", "Résumé naïve à 5 °C")
@@ -208,7 +208,7 @@ def test_items_that_cannot_be_jobs_are_skipped_with_a_problem(feed_server: FeedS
     )
     url = feed_server.route("/rss", rss_document(items).encode())
 
-    batch = RssSource(name="t", location=url).fetch()
+    batch = RssSource(name="t", location=url).fetch(fetch_context())
 
     assert [job.title for job in batch.jobs] == ["Good one", "Good two"]
     assert batch.problems == [
@@ -225,7 +225,7 @@ def test_five_megabyte_description_is_read(feed_server: FeedServer) -> None:
         "/big.rss", rss_document(rss_item("Big", "https://x.example/1", escape(body))).encode()
     )
 
-    (job,) = RssSource(name="big", location=url).fetch().jobs
+    (job,) = RssSource(name="big", location=url).fetch(fetch_context()).jobs
 
     assert len(job.description) > 5_000_000
     assert job.description.count("\n") == len(lines) - 1

@@ -1,0 +1,80 @@
+"""Feed state between polls (cursors, ETags) and each feed's health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bidflow.models import SourceState
+from bidflow.types import utcnow
+
+# After this many failed polls in a row a source is reported as failing (and alerted on).
+FAILING_AFTER = 3
+
+
+def source_state(*, session: Session, name: str, kind: str) -> SourceState:
+    """The stored state of feed ``name``, created empty on first use."""
+    state = session.get(SourceState, name)
+    if state is None:
+        state = SourceState(name=name, kind=kind)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def all_source_states(*, session: Session) -> Sequence[SourceState]:
+    return session.exec(select(SourceState).order_by(col(SourceState.name))).all()
+
+
+def is_due(state: SourceState | None, every: timedelta, now: datetime) -> bool:
+    """Whether a feed polled every ``every`` should be polled at ``now``."""
+    return state is None or state.last_polled_at is None or state.last_polled_at + every <= now
+
+
+def record_success(
+    *,
+    session: Session,
+    name: str,
+    kind: str,
+    status: str,
+    fetched: int,
+    new: int,
+    newest_posted_at: datetime | None,
+    cursor: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> SourceState:
+    """Note a poll that read the feed; ``cursor`` (when given) replaces the saved one. Called in
+    the transaction that stores the poll's last jobs, so a cursor never runs ahead of them."""
+    now = now or utcnow()
+    state = source_state(session=session, name=name, kind=kind)
+    state.status = status
+    state.last_polled_at = state.last_success_at = now
+    state.consecutive_failures = 0
+    state.last_fetched = fetched
+    state.last_new = new
+    state.total_new += new
+    if newest_posted_at is not None and (
+        state.newest_posted_at is None or newest_posted_at > state.newest_posted_at
+    ):
+        state.newest_posted_at = newest_posted_at
+    if cursor is not None:
+        state.cursor = cursor
+    session.add(state)
+    return state
+
+
+def record_failure(
+    *, session: Session, name: str, kind: str, error: str, now: datetime | None = None
+) -> SourceState:
+    """Note a poll that could not read the feed at all."""
+    now = now or utcnow()
+    state = source_state(session=session, name=name, kind=kind)
+    state.status = "error"
+    state.last_polled_at = state.last_error_at = now
+    state.last_error = error
+    state.consecutive_failures += 1
+    session.add(state)
+    return state

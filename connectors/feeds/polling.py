@@ -1,0 +1,130 @@
+"""One poll of one feed, end to end: fetch with the saved cursor, store the jobs in chunks, save
+the cursor and health with the last chunk, alert when a feed keeps failing.
+
+Plain functions: the ingest flow runs them as tasks, ``bidflow ingest --watch`` in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bidflow import db
+from bidflow.config import AgencyConfig, FeedConfig
+from bidflow.errors import FeedError
+from bidflow.settings import Settings
+from bidflow.store.alerts import raise_alert
+from bidflow.store.jobs import known_external_ids, store_jobs
+from bidflow.store.sources import (
+    FAILING_AFTER,
+    is_due,
+    record_failure,
+    record_success,
+    source_state,
+)
+from connectors.feeds.base import FetchContext
+from connectors.feeds.registry import PUSH_KINDS, build_source
+
+log = logging.getLogger(__name__)
+
+STORE_CHUNK = 1_000  # jobs per transaction: large enough to amortise, small enough to not block
+
+
+@dataclass
+class SourceSummary:
+    """One feed's poll: what was fetched, stored, linked, skipped, and what went wrong."""
+
+    source: str
+    status: str = "ok"
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    linked: int = 0
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def due_feeds(agency: AgencyConfig, url: str, now: datetime) -> list[FeedConfig]:
+    """Enabled, polled (not pushed) feeds whose interval has passed since their last poll."""
+    feeds = [f for f in agency.feeds if f.enabled and f.kind not in PUSH_KINDS]
+    with db.session_scope(url) as session:
+        return [
+            feed
+            for feed in feeds
+            if is_due(
+                source_state(session=session, name=feed.name, kind=feed.kind), feed.poll_every, now
+            )
+        ]
+
+
+def poll_feed(
+    feed: FeedConfig, agency: AgencyConfig, settings: Settings, url: str, now: datetime
+) -> SourceSummary:
+    """Poll ``feed`` once and store what it yields. Never raises for the feed's own failures:
+    they are recorded in its health and returned in ``error``, so other feeds go on."""
+    summary = SourceSummary(source=feed.name)
+    with db.session_scope(url) as session:
+        cursor = dict(source_state(session=session, name=feed.name, kind=feed.kind).cursor)
+
+    def known(ids: Collection[str]) -> set[str]:
+        with db.session_scope(url) as session:
+            return known_external_ids(session=session, source=feed.name, external_ids=ids)
+
+    context = FetchContext(now=now, home=settings.home, cursor=cursor, known=known)
+    try:
+        batch = build_source(feed, agency).fetch(context)
+    except FeedError as exc:
+        _fail(summary, feed, url, str(exc), now)
+        return summary
+    except Exception as exc:  # a bug in one source must not stop the others
+        log.exception("feed %s failed unexpectedly", feed.name)
+        _fail(summary, feed, url, f"{feed.name}: unexpected {type(exc).__name__}: {exc}", now)
+        return summary
+    summary.status, summary.problems = batch.status, batch.problems
+    summary.fetched = len(batch.jobs) + batch.already_known
+    summary.duplicates = batch.already_known
+    chunks = [batch.jobs[i : i + STORE_CHUNK] for i in range(0, len(batch.jobs), STORE_CHUNK)]
+    newest = max((j.posted_at for j in batch.jobs if j.posted_at), default=None)
+    for number, chunk in enumerate(chunks or [[]], start=1):
+        with db.session_scope(url) as session:
+            stored = store_jobs(session=session, jobs=chunk)
+            summary.new += len(stored.new_ids)
+            summary.duplicates += stored.duplicates
+            summary.linked += stored.linked
+            if number == max(len(chunks), 1):
+                # The cursor moves only with the last jobs it covers: a poll killed halfway
+                # is simply repeated, and unique keys absorb what was already stored.
+                record_success(
+                    session=session,
+                    name=feed.name,
+                    kind=feed.kind,
+                    status=batch.status,
+                    fetched=summary.fetched,
+                    new=summary.new,
+                    newest_posted_at=newest,
+                    cursor=batch.cursor,
+                    now=now,
+                )
+    return summary
+
+
+def _fail(summary: SourceSummary, feed: FeedConfig, url: str, error: str, now: datetime) -> None:
+    summary.status, summary.error = "error", error
+    with db.session_scope(url) as session:
+        state = record_failure(
+            session=session, name=feed.name, kind=feed.kind, error=error, now=now
+        )
+        if state.consecutive_failures >= FAILING_AFTER:
+            since = state.last_success_at.isoformat() if state.last_success_at else "never"
+            raise_alert(
+                session=session,
+                dedupe_key=f"source-failing:{feed.name}:{since}",
+                kind="source_failing",
+                recipient="owners",
+                text=(
+                    f"Feed '{feed.name}' has failed {state.consecutive_failures} polls in a row"
+                    f" (last success: {since}). Last error: {error}"
+                ),
+            )

@@ -1,0 +1,44 @@
+"""The registry of feed kinds: config ``kind`` -> a function building its source.
+
+Built-in kinds are registered exactly like any other would be: one entry each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bidflow.config import AgencyConfig, FeedConfig, FilesFeedConfig, RssFeedConfig
+from connectors.feeds.base import FeedSource
+from connectors.feeds.files import FilesSource
+from connectors.feeds.rss import RssSource
+
+SourceFactory = Callable[[FeedConfig, AgencyConfig], FeedSource]
+
+# Kinds whose jobs arrive by push (the web app's webhook), never by polling.
+PUSH_KINDS: frozenset[str] = frozenset({"webhook"})
+
+
+def _rss(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:
+    assert isinstance(feed, RssFeedConfig)
+    remote = feed.url.startswith(("http://", "https://"))
+    location = feed.url if remote else str(agency.resolve(feed.url))
+    return RssSource(name=feed.name, location=location, labels=feed.labels)
+
+
+def _files(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:
+    assert isinstance(feed, FilesFeedConfig)
+    return FilesSource(
+        name=feed.name,
+        path=agency.resolve(feed.path),
+        format=feed.format,
+        mapping=feed.mapping,
+        html_descriptions=feed.html,
+    )
+
+
+FEED_SOURCES: dict[str, SourceFactory] = {"rss": _rss, "files": _files}
+
+
+def build_source(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:
+    """The source that reads ``feed``."""
+    return FEED_SOURCES[feed.kind](feed, agency)
