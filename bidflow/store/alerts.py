@@ -9,9 +9,7 @@ from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.types import utcnow
 
 
-def raise_alert(
-    *, session: Session, dedupe_key: str, kind: str, recipient: str, text: str
-) -> bool:
+def raise_alert(*, session: Session, dedupe_key: str, kind: str, recipient: str, text: str) -> bool:
     """Queue an alert unless one with the same key exists; True if this call queued it."""
     row = {
         "dedupe_key": dedupe_key,
