@@ -10,8 +10,11 @@ from typing import Any, Literal, Protocol
 
 from bidflow.models import JobBase
 
-# ok: read; not_modified: the server said nothing changed; the rest say why nothing was read.
-SourceStatus = Literal["ok", "not_modified", "logged_out", "captcha", "layout_changed", "blocked"]
+# ok: read; not_modified: the server said nothing changed; waiting: too soon to ask again (a
+# politeness interval); the rest say why nothing could be read.
+SourceStatus = Literal[
+    "ok", "not_modified", "waiting", "logged_out", "captcha", "layout_changed", "blocked"
+]
 
 
 def _nothing_known(_ids: Collection[str]) -> set[str]:

@@ -47,6 +47,8 @@ DEFAULT_MAPPING: dict[str, str] = {
     "client_reviews": "client.reviews",
     "client_member_since": "client.member_since",
 }
+# For sources that build items keyed by job field names themselves (RSS labels, browser pages).
+IDENTITY_MAPPING: dict[str, str] = {name: name for name in DEFAULT_MAPPING}
 _MISSING = {"", "n/a", "na", "none", "null", "-"}
 _INTEGER_FIELDS = (
     "interviewing",

@@ -17,7 +17,7 @@ from bidflow import __version__
 from bidflow.errors import ConfigError, FeedError
 from bidflow.models import JobBase
 from connectors.feeds.base import FeedBatch, FetchContext
-from connectors.feeds.items import DEFAULT_MAPPING, normalize_item
+from connectors.feeds.items import DEFAULT_MAPPING, IDENTITY_MAPPING, normalize_item
 from connectors.feeds.parsing import html_to_text, tidy_text
 
 # "Budget: $500" lines that the Upwork layout, and the re-publishers copying it, append to the
@@ -51,7 +51,6 @@ DEFAULT_LABELS: dict[str, str] = {
     "rating": "client_feedback",
 }
 _FIELD_LINE = re.compile(r"^([A-Za-z][A-Za-z .]{0,40}?)\s*:\s*(.*)$")
-IDENTITY = {name: name for name in DEFAULT_MAPPING}
 _TITLE_SUFFIX = re.compile(r"\s+-\s+Upwork\s*$")
 _CLOSED_ITEM = re.compile(rb"</(?:\w+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -194,7 +193,7 @@ class RssSource:
         }
         if "posted" not in fields:
             item["posted_at"] = _entry_time(entry)
-        job, notes = normalize_item(item, IDENTITY, source=self.name, fetched_at=fetched_at)
+        job, notes = normalize_item(item, IDENTITY_MAPPING, source=self.name, fetched_at=fetched_at)
         job.raw = {"title": entry.get("title"), "link": link, "summary": body[:20_000]}
         return job, notes
 
