@@ -6,12 +6,10 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-_SPACE = re.compile(r"\s+")
-
 
 def content_hash(title: str, description: str) -> str:
     """A hex digest of title + description, insensitive to case and whitespace layout."""
-    normalised = _SPACE.sub(" ", f"{title}\n{description}").strip().casefold()
+    normalised = " ".join(f"{title}\n{description}".split()).casefold()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:40]
 
 

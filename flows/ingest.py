@@ -8,7 +8,6 @@ from prefect.cache_policies import NO_CACHE
 from bidflow.config import FeedConfig
 from bidflow.types import utcnow
 from connectors.feeds.polling import SourceSummary, due_feeds, poll_feed
-from connectors.feeds.registry import PUSH_KINDS
 from flows.context import FlowContext, flow_context
 from flows.progress import report
 
@@ -28,11 +27,7 @@ def poll_source(context: FlowContext, feed: FeedConfig) -> SourceSummary:
 def ingest_flow(config_path: str | None = None, only_due: bool = False) -> list[SourceSummary]:
     """Poll every enabled feed once (``only_due``: only those whose interval has passed)."""
     context = flow_context(config_path)
-    feeds = (
-        due_feeds(context.agency, context.url, utcnow())
-        if only_due
-        else [f for f in context.agency.feeds if f.enabled and f.kind not in PUSH_KINDS]
-    )
+    feeds = due_feeds(context.agency, context.url, utcnow(), include_not_due=not only_due)
     futures = [poll_source.submit(context, feed) for feed in feeds]
     summaries = []
     for done, future in enumerate(futures, start=1):

@@ -7,9 +7,10 @@ from fastapi.staticfiles import StaticFiles
 
 from bidflow.db import upgrade
 from bidflow.settings import Settings, get_settings
+from web.config_file import AgencyConfigFile
 from web.csrf import CSRFMiddleware
 from web.errors import HANDLED, handle_error
-from web.routes import health, proposals, queue
+from web.routes import health, hooks, proposals, queue, sources
 from web.templating import STATIC
 
 
@@ -26,9 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="bidflow review desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.database_url = database_url
+    # Read on first use and again when the file changes, so a bad or missing config does not stop
+    # the desk from starting and edits to feeds apply without a restart.
+    app.state.agency_config = AgencyConfigFile(settings.config_path)
     app.add_middleware(CSRFMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (queue.router, proposals.router, health.router):
+    for router in (queue.router, proposals.router, sources.router, hooks.router, health.router):
         app.include_router(router)
     for exc_class in HANDLED:
         app.add_exception_handler(exc_class, handle_error)

@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bidflow.models import Bidder, Job, Proposal
+from bidflow.timewords import ago
 
 
 @dataclass(frozen=True)
@@ -116,17 +117,3 @@ def _web_link(url: str | None) -> str | None:
 
 def _tick(verified: bool | None) -> str:
     return "?" if verified is None else ("✓" if verified else "✗")
-
-
-def ago(when: datetime | None, *, now: datetime) -> str:
-    """How long before ``now`` a job was posted: "just now", "14 min ago", "3 h ago", "2 d ago"."""
-    if when is None:
-        return "posting time unknown"
-    minutes = int((now - when).total_seconds() // 60)
-    if minutes < 1:
-        return "just now"  # also covers clocks slightly ahead of ours
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} d ago"

@@ -21,6 +21,11 @@ CSRF_COOKIE = "bidflow_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
+# Webhooks are called by programs that hold no cookie and could not read a token; each request
+# is authenticated by its HMAC signature over the body instead (web.routes.hooks). A forged
+# cross-site request cannot sign, and no cookie grants anything there, so the check is skipped
+# (the token is still issued: error pages under /hooks/ render the base template).
+_EXEMPT_PREFIX = "/hooks/"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,128}")
@@ -48,7 +53,7 @@ class CSRFMiddleware:
         if not has_cookie:
             send = _setting_cookie(send, token)
 
-        if request.method not in _SAFE_METHODS:
+        if request.method not in _SAFE_METHODS and not request.url.path.startswith(_EXEMPT_PREFIX):
             submitted, receive = await _submitted_token(request)
             if not (has_cookie and submitted and _same(token, submitted)):
                 await render_error(request, 403, _REFUSED)(scope, receive, send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, or_, select
@@ -56,28 +57,45 @@ def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
         row = job.model_dump()
         row["canonical_key"] = row["canonical_key"] or canonical_key(job.url, job.external_id)
         rows.setdefault((job.source, job.external_id), row | {"first_seen_at": now})
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in rows:
-        by_source.setdefault(source, []).append(external_id)
-    for source, external_ids in by_source.items():
+    for source, external_ids in _ids_by_source(rows.values()).items():
         for known in known_external_ids(session=session, source=source, external_ids=external_ids):
             del rows[(source, known)]
     fresh = list(rows.values())
     if not fresh:
         return StoredJobs(new_ids=[], duplicates=len(jobs))
-    table = Job.__table__  # type: ignore[attr-defined]
-    statement = insert_ignoring_duplicates(session, Job).returning(
-        table.c.id, table.c.source, table.c.external_id
-    )
-    inserted = session.execute(statement, fresh).all()
-    for _, source, external_id in inserted:
-        del rows[(source, external_id)]
+    # A plain executemany (no RETURNING) is several times faster on both databases; the new
+    # rows' ids are read back in one query per source afterwards.
+    session.execute(insert_ignoring_duplicates(session, Job), fresh)
+    new_ids: list[int] = []
+    for source, external_ids in _ids_by_source(fresh).items():
+        for job_id, external_id, first_seen_at in _stored_ids(session, source, external_ids):
+            # Stamped with our `now`: our row, not one a concurrent worker stored a moment ago.
+            if first_seen_at == now and (source, external_id) in rows:
+                del rows[(source, external_id)]
+                new_ids.append(job_id)
     linked = _link_aliases(session, list(rows.values()))
-    return StoredJobs(
-        new_ids=[row[0] for row in inserted],
-        duplicates=len(jobs) - len(inserted) - linked,
-        linked=linked,
-    )
+    return StoredJobs(new_ids=new_ids, duplicates=len(jobs) - len(new_ids) - linked, linked=linked)
+
+
+def _ids_by_source(rows: Collection[dict[str, Any]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        grouped.setdefault(row["source"], []).append(row["external_id"])
+    return grouped
+
+
+def _stored_ids(
+    session: Session, source: str, external_ids: list[str]
+) -> list[tuple[int, str, datetime]]:
+    """(id, external_id, first_seen_at) of this source's jobs among ``external_ids``."""
+    found: list[tuple[int, str, datetime]] = []
+    for start in range(0, len(external_ids), _LOOKUP_CHUNK):
+        chunk = external_ids[start : start + _LOOKUP_CHUNK]
+        query = select(col(Job.id), col(Job.external_id), col(Job.first_seen_at)).where(
+            col(Job.source) == source, col(Job.external_id).in_(chunk)
+        )
+        found.extend((int(i), str(e), f) for i, e, f in session.execute(query))
+    return found
 
 
 def _link_aliases(session: Session, sightings: list[dict[str, Any]]) -> int:

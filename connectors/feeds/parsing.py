@@ -184,10 +184,23 @@ def _extract(markup: str) -> _TextExtractor:
     return extractor
 
 
+# Every line separator str.splitlines knows besides "\n"; rare, so searched for before replacing.
+_OTHER_BREAK = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def tidy_text(text: str) -> str:
-    """Plain text with runs of spaces folded, lines trimmed and at most one blank line in a row."""
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    """Plain text with runs of spaces folded, lines trimmed and at most one blank line in a row.
+
+    str.split per line rather than regexes: this is on every job's path, and Python's regex
+    engine pays per match, i.e. per word.
+    """
+    if _OTHER_BREAK.search(text):
+        text = _OTHER_BREAK.sub("\n", text.replace("\r\n", "\n"))
+    text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def split_list(value: object) -> list[str]:

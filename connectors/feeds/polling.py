@@ -46,9 +46,14 @@ class SourceSummary:
     error: str | None = None
 
 
-def due_feeds(agency: AgencyConfig, url: str, now: datetime) -> list[FeedConfig]:
-    """Enabled, polled (not pushed) feeds whose interval has passed since their last poll."""
+def due_feeds(
+    agency: AgencyConfig, url: str, now: datetime, *, include_not_due: bool = False
+) -> list[FeedConfig]:
+    """Enabled, polled (not pushed) feeds whose interval has passed since their last poll
+    (all of them with ``include_not_due``)."""
     feeds = [f for f in agency.feeds if f.enabled and f.kind not in PUSH_KINDS]
+    if include_not_due:
+        return feeds
     with db.session_scope(url) as session:
         return [
             feed

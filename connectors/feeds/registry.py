@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bidflow.config import AgencyConfig, FeedConfig, FilesFeedConfig, RssFeedConfig
+from bidflow.config.feeds import UpworkApiFeedConfig
 from connectors.feeds.base import FeedSource
 from connectors.feeds.files import FilesSource
 from connectors.feeds.rss import RssSource
+from connectors.feeds.upwork_api import UpworkApiSource
 
 SourceFactory = Callable[[FeedConfig, AgencyConfig], FeedSource]
 
@@ -36,7 +38,16 @@ def _files(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:
     )
 
 
-FEED_SOURCES: dict[str, SourceFactory] = {"rss": _rss, "files": _files}
+def _upwork_api(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:
+    assert isinstance(feed, UpworkApiFeedConfig)
+    return UpworkApiSource.from_config(feed)
+
+
+FEED_SOURCES: dict[str, SourceFactory] = {
+    "rss": _rss,
+    "files": _files,
+    "upwork_api": _upwork_api,
+}
 
 
 def build_source(feed: FeedConfig, agency: AgencyConfig) -> FeedSource:

@@ -1,0 +1,35 @@
+"""The Sources page: every configured feed with its health."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from bidflow.config import FeedConfig
+from bidflow.errors import ConfigError
+from bidflow.store.sources import FAILING_AFTER, all_source_states
+from bidflow.types import utcnow
+from connectors.feeds.health import build_rows
+from web.config_file import AgencyConfigFile, one_line
+from web.deps import SessionDep
+from web.templating import templates
+
+router = APIRouter(tags=["sources"])
+
+
+@router.get("/sources")
+def sources_page(request: Request, session: SessionDep) -> Response:
+    """Configured feeds with their health, then stored feeds that left the config."""
+    config_file: AgencyConfigFile = request.app.state.agency_config
+    feeds: list[FeedConfig] | None
+    try:
+        feeds, config_error = list(config_file.load().feeds), None
+    except ConfigError as exc:
+        feeds, config_error = None, one_line(exc)
+    rows = build_rows(feeds, all_source_states(session=session), now=utcnow())
+    context = {
+        "rows": rows,
+        "config_error": config_error,
+        "config_path": str(config_file.path),
+        "failing_after": FAILING_AFTER,
+    }
+    return templates.TemplateResponse(request, "sources.html", context)
