@@ -95,9 +95,7 @@ def main(count: int) -> dict[str, Any]:
         snapshot = work / "snapshot.jsonl"
         origin = write_snapshot(snapshot, count)
         figures: dict[str, Any] = {"jobs": count, "snapshot_from": origin}
-        sqlite = measure(
-            f"sqlite:///{work / 'a.db'}", snapshot, work, f"sqlite:///{work / 'b.db'}"
-        )
+        sqlite = measure(f"sqlite:///{work / 'a.db'}", snapshot, work, f"sqlite:///{work / 'b.db'}")
         figures.update({f"sqlite_{k}": v for k, v in sqlite.items()})
         server, why_not = postgres_server_url()
         if server is None:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
 from bidflow.config.base import ConfigModel
 
@@ -22,6 +22,11 @@ def parse_duration(value: object) -> timedelta:
         return timedelta(seconds=float(value))
     if isinstance(value, str) and (match := _DURATION.match(value)):
         return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        try:  # ISO 8601 ("PT2M"), as a config written out by a program has it
+            return TypeAdapter(timedelta).validate_python(value.strip())
+        except ValidationError:
+            pass
     raise ValueError(f"'{value}' is not a duration; write it like 30s, 2m, 1h or 7d")
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from bidflow.errors import NotFoundError
 from bidflow.fingerprint import canonical_key
 from bidflow.models import Decision, Job, JobAlias, JobBase
-from bidflow.store.upsert import insert_ignoring_duplicates
+from bidflow.store.upsert import bulk_insert_ignoring_duplicates, insert_ignoring_duplicates
 from bidflow.types import utcnow
 
 # Parameters per IN (...) query; SQLite's limit is 32,766, PostgreSQL's 65,535.
@@ -54,7 +54,9 @@ def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
     now = utcnow()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for job in jobs:
-        row = job.model_dump()
+        # The validated field values as they are: model_dump() would deep-copy every job's raw
+        # payload, the largest cost of a bulk insert after the insert itself.
+        row = dict(vars(job))
         row["canonical_key"] = row["canonical_key"] or canonical_key(job.url, job.external_id)
         rows.setdefault((job.source, job.external_id), row | {"first_seen_at": now})
     for source, external_ids in _ids_by_source(rows.values()).items():
@@ -63,9 +65,9 @@ def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
     fresh = list(rows.values())
     if not fresh:
         return StoredJobs(new_ids=[], duplicates=len(jobs))
-    # A plain executemany (no RETURNING) is several times faster on both databases; the new
-    # rows' ids are read back in one query per source afterwards.
-    session.execute(insert_ignoring_duplicates(session, Job), fresh)
+    # A driver-level executemany (no RETURNING) is several times faster on both databases;
+    # the new rows' ids are read back in one query per source afterwards.
+    bulk_insert_ignoring_duplicates(session, Job, fresh)
     new_ids: list[int] = []
     for source, external_ids in _ids_by_source(fresh).items():
         for job_id, external_id, first_seen_at in _stored_ids(session, source, external_ids):

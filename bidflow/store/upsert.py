@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,3 +22,37 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel]) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(f"bidflow supports SQLite and PostgreSQL, not {dialect}")
+
+
+def bulk_insert_ignoring_duplicates(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert many rows straight through the driver's executemany, skipping duplicates.
+
+    Values pass through each column type's own SQLAlchemy bind processor, so they are stored
+    exactly as ``session.execute(insert(...), rows)`` would store them; what is skipped is
+    SQLAlchemy's per-row statement bookkeeping, which costs more than the insert itself when
+    tens of thousands of jobs arrive at once.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = [column for column in table.columns if column.name in rows[0]]
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(dialect.identifier_preparer.quote(column.name) for column in columns)
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names})"
+        f" VALUES ({', '.join([marker] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+    keys = [column.name for column in columns]
+    parameters = [
+        tuple(
+            process(row[key]) if process is not None else row[key]
+            for key, process in zip(keys, processors, strict=True)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, parameters)

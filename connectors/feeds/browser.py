@@ -107,16 +107,21 @@ class RobotsVerdict:
 
 
 def robots_verdict(url: str, *, timeout_s: float) -> RobotsVerdict:
-    """Read ``/robots.txt`` of ``url``'s site (RFC 9309's reading of HTTP statuses; a file that
-    cannot be reached at all, or fails with 5xx, allows everything)."""
+    """Read ``/robots.txt`` of ``url``'s site the way RFC 9309 says: 4xx means no rules (401 and
+    403 aside, which forbid everything), and a file that cannot be reached or fails with 5xx
+    means "assume complete disallow" until it can be read again."""
     parts = urlsplit(url)
     robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [lambda r: refuse_upwork(str(r.url))]}
     try:
         with httpx.Client(timeout=timeout_s, follow_redirects=True, event_hooks=hooks) as client:
             response = client.get(robots_url, headers={"User-Agent": USER_AGENT})
-    except httpx.HTTPError:
-        return RobotsVerdict(True)
+    except httpx.HTTPError as exc:
+        why = f"{robots_url} cannot be read ({type(exc).__name__}); waiting until it can"
+        return RobotsVerdict(False, why=why)
+    if response.status_code >= 500:
+        why = f"{robots_url} answers HTTP {response.status_code}; waiting until it can be read"
+        return RobotsVerdict(False, why=why)
     if response.status_code in (401, 403):
         why = f"{robots_url} answers HTTP {response.status_code}, which forbids every page"
         return RobotsVerdict(False, why=why)

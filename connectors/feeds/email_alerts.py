@@ -8,29 +8,22 @@ which expunges in a read-write mailbox). Processed mail is remembered by UID: th
 
 from __future__ import annotations
 
-import base64
 import imaplib
 import os
-import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC
-from email import policy
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from bidflow.config.feeds import EmailFeedConfig
 from bidflow.errors import FeedError
-from connectors.feeds.alert_parsing import AlertMail, job_items
+from connectors.feeds.alert_mail import AlertMail, read_mail
+from connectors.feeds.alert_parsing import job_items
 from connectors.feeds.base import FeedBatch, FetchContext
+from connectors.feeds.imap_wire import fetched_bodies, mailbox_name, quoted, reason, searchable
 from connectors.feeds.items import IDENTITY_MAPPING, normalize_item
-
-_FETCHED_UID = re.compile(rb"\bUID (\d+)")
 
 
 @dataclass
@@ -102,7 +95,7 @@ class EmailAlertSource:
         imap = self._connect()
         try:
             try:
-                imap.login(_quoted(self.username), password)
+                imap.login(quoted(self.username), password)
             except UnicodeEncodeError:
                 raise FeedError(
                     f"{self.name}: IMAP LOGIN can only send ASCII; check username and"
@@ -113,13 +106,13 @@ class EmailAlertSource:
             except imaplib.IMAP4.error as exc:
                 raise FeedError(
                     f"{self.name}: {self.where} refused the login of {self.username}"
-                    f" ({_reason(exc)}); check username and {self.password_env} (Gmail and"
+                    f" ({reason(exc)}); check username and {self.password_env} (Gmail and"
                     " Outlook need an app password)"
                 ) from None
             yield imap
         except (imaplib.IMAP4.error, OSError) as exc:
             raise FeedError(
-                f"{self.name}: the connection to {self.where} failed ({_reason(exc)});"
+                f"{self.name}: the connection to {self.where} failed ({reason(exc)});"
                 " the next poll tries again"
             ) from None
         finally:
@@ -145,7 +138,7 @@ class EmailAlertSource:
                     raise
             return imap
         except ssl.SSLError as exc:
-            why = f"TLS with {self.where} failed ({_reason(exc)}); {hint}, and its certificate"
+            why = f"TLS with {self.where} failed ({reason(exc)}); {hint}, and its certificate"
         except TimeoutError:
             why = f"{self.where} did not answer within {self.timeout_s:g} s; {hint}"
         except ConnectionRefusedError:
@@ -153,16 +146,16 @@ class EmailAlertSource:
         except socket.gaierror as exc:
             why = f"cannot find host {self.host} ({exc.strerror}); check host"
         except (OSError, imaplib.IMAP4.error) as exc:
-            why = f"cannot talk IMAP with {self.where} ({_reason(exc)}); {hint}"
+            why = f"cannot talk IMAP with {self.where} ({reason(exc)}); {hint}"
         raise FeedError(f"{self.name}: {why}")
 
     def _examine(self, imap: imaplib.IMAP4) -> int | None:
         """Open the mailbox read-only; its UIDVALIDITY (None if the server names none)."""
-        status, data = imap.select(_mailbox_name(self.mailbox), readonly=True)
+        status, data = imap.select(mailbox_name(self.mailbox), readonly=True)
         if status != "OK":
             raise FeedError(
                 f"{self.name}: {self.where} cannot open mailbox '{self.mailbox}'"
-                f" ({_reason(data[-1] if data else status)}); check mailbox (names are"
+                f" ({reason(data[-1] if data else status)}); check mailbox (names are"
                 " case-sensitive)"
             )
         value = imap.response("UIDVALIDITY")[1][0]
@@ -188,13 +181,13 @@ class EmailAlertSource:
         """UIDs above ``last_uid`` that pass the server-side filters, oldest first."""
         criteria = ["UID", f"{last_uid + 1}:*"]
         for key, value in (("FROM", self.from_contains), ("SUBJECT", self.subject_contains)):
-            if value and _searchable(value):
-                criteria += [key, _quoted(value)]
+            if value and searchable(value):
+                criteria += [key, quoted(value)]
         status, data = imap.uid("SEARCH", *criteria)
         if status != "OK":
             raise FeedError(
                 f"{self.name}: {self.where} refused to search '{self.mailbox}'"
-                f" ({_reason(data[-1] if data else status)})"
+                f" ({reason(data[-1] if data else status)})"
             )
         found = {int(n) for line in data if isinstance(line, bytes) for n in line.split()}
         # "N+1:*" also matches the newest mail when nothing is newer than N (RFC 3501 6.4.8).
@@ -215,15 +208,15 @@ class EmailAlertSource:
                     raise
                 batch.problems.append(
                     f"{self.name}: the connection to {self.where} was lost after {start} of"
-                    f" {len(uids)} new mails ({_reason(exc)}); the rest are read next poll"
+                    f" {len(uids)} new mails ({reason(exc)}); the rest are read next poll"
                 )
                 return mails, uids[start - 1]
             if status != "OK":
                 batch.problems.append(
                     f"{self.name}: {self.where} would not send mail UIDs {chunk[0]}-{chunk[-1]}"
-                    f" ({_reason(data[-1] if data else status)}); skipped"
+                    f" ({reason(data[-1] if data else status)}); skipped"
                 )
-            bodies = _fetched_bodies(data)
+            bodies = fetched_bodies(data)
             mails += [(uid, bodies[uid]) for uid in chunk if uid in bodies]
         return mails, uids[-1] if uids else last_uid
 
@@ -270,59 +263,12 @@ class EmailAlertSource:
     def _wanted(self, mail: AlertMail) -> bool:
         """The filters the server could not apply (non-ASCII values), on decoded headers."""
         return all(
-            not value or _searchable(value) or value.casefold() in header.casefold()
+            not value or searchable(value) or value.casefold() in header.casefold()
             for value, header in (
                 (self.from_contains, mail.sender),
                 (self.subject_contains, mail.subject),
             )
         )
-
-
-def read_mail(raw: bytes) -> AlertMail:
-    """A raw RFC 5322 message as the parser reads it: decoded headers, and its first HTML and
-    plain-text bodies decoded whatever the transfer encoding and charset (bad bytes replaced)."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    bodies: dict[str, str] = {}
-    for part in message.walk():
-        kind = part.get_content_type()
-        if kind in ("text/html", "text/plain") and part.get_content_disposition() != "attachment":
-            bodies.setdefault(kind, _decoded_body(part))
-    try:
-        sent = parsedate_to_datetime(_header(message, "date"))
-        sent_at = sent.replace(tzinfo=UTC) if sent.tzinfo is None else sent.astimezone(UTC)
-    except (TypeError, ValueError):
-        sent_at = None
-    return AlertMail(
-        subject=_header(message, "subject"),
-        sender=_header(message, "from"),
-        message_id=_header(message, "message-id").strip() or None,
-        sent_at=sent_at,
-        html=bodies.get("text/html"),
-        text=bodies.get("text/plain"),
-        defects=tuple(type(d).__name__ for part in message.walk() for d in part.defects),
-    )
-
-
-def _decoded_body(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    for charset in (part.get_content_charset() or "utf-8", "utf-8"):
-        try:
-            return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    # Mislabelled mail is most often Windows-1252; the few bytes it leaves undefined are replaced.
-    return payload.decode("cp1252", errors="replace")
-
-
-def _header(message: EmailMessage, name: str) -> str:
-    """A header as text, "" when absent; raw when it is too malformed to decode."""
-    try:
-        value = str(message.get(name) or "")
-    except Exception:  # the header parser has edge cases that raise rather than register defects
-        value = next((str(v) for k, v in message.raw_items() if k.lower() == name), "")
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _why_no_jobs(mail: AlertMail) -> str:
@@ -332,49 +278,3 @@ def _why_no_jobs(mail: AlertMail) -> str:
         )
         return f"no text or HTML body{broken}"
     return "no job links or job details in it"
-
-
-def _fetched_bodies(data: list[Any]) -> dict[int, bytes]:
-    """UID -> message bytes from a UID FETCH answer; the UID may come before or after the
-    literal, depending on the server."""
-    bodies: dict[int, bytes] = {}
-    pending: bytes | None = None
-    for piece in data:
-        if isinstance(piece, tuple):
-            uid = _FETCHED_UID.search(piece[0])
-            pending = piece[1]
-        elif isinstance(piece, bytes) and pending is not None:
-            uid = _FETCHED_UID.search(piece)
-        else:
-            continue
-        if uid and pending is not None:
-            bodies[int(uid[1])] = pending
-            pending = None
-    return bodies
-
-
-def _searchable(value: str) -> bool:
-    """Whether IMAP SEARCH can carry ``value`` as a quoted string."""
-    return value.isascii() and value.isprintable()
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _mailbox_name(name: str) -> str:
-    """A mailbox name as IMAP writes it: quoted, non-ASCII in modified UTF-7 (RFC 3501 5.1.3)."""
-
-    def utf7(run: re.Match[str]) -> str:
-        encoded = base64.b64encode(run[0].encode("utf-16-be")).decode("ascii")
-        return "&" + encoded.rstrip("=").replace("/", ",") + "-"
-
-    return _quoted(re.sub(r"[^\x20-\x7e]+", utf7, name.replace("&", "&-")))
-
-
-def _reason(error: object) -> str:
-    """An exception or server answer as readable text (imaplib hands over bytes)."""
-    value = error.args[0] if isinstance(error, imaplib.IMAP4.error) and error.args else error
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value) or type(value).__name__

@@ -65,7 +65,8 @@ def _lookup(item: Mapping[str, Any], key: str) -> Any:
         return item[key]
     value: Any = item
     for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+        # dict first: the ABC check behind isinstance(x, Mapping) costs more than the lookup.
+        if not (isinstance(value, dict) or isinstance(value, Mapping)) or part not in value:
             flat = key.replace(".", "_")
             return item.get(flat)
         value = value[part]
@@ -73,7 +74,12 @@ def _lookup(item: Mapping[str, Any], key: str) -> Any:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().lower() in _MISSING)
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    # Only short text can be a "N/A"; long text (a description) is blank only if all spaces.
+    return value.strip().lower() in _MISSING if len(value) < 16 else value.isspace()
 
 
 def item_key(item: Any, mapping: Mapping[str, str]) -> str | None:

@@ -1,34 +1,28 @@
-"""Upwork OAuth2 for one feed: its token file, refreshing it under a lock, and the one HTTP call
-(rate-limited, retried with backoff) that every request to Upwork goes through."""
+"""Upwork OAuth2 for one feed: its token file, refreshing it under a lock, and the access token
+every request to Upwork carries."""
 
 from __future__ import annotations
 
-import email.utils
 import fcntl
 import json
 import os
-import random
 import tempfile
-import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
 from bidflow.config.feeds import UpworkApiFeedConfig
 from bidflow.errors import FeedError
+from connectors.feeds.upwork_http import post_with_retries
 
 # Refresh this long before expiry, so a token never dies between reading it and using it.
 REFRESH_MARGIN = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-BACKOFF_BASE_S = 0.25  # first wait without Retry-After; doubles per attempt
-MAX_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -243,97 +237,3 @@ class AccessTokens:
                 f"{feed}: not connected to Upwork yet; run `bidflow connect upwork --feed {feed}`"
             )
         return tokens
-
-
-class RateLimiter:
-    """Spaces request starts at least ``1 / per_second`` apart: a token bucket holding a single
-    token, so no burst ever puts more than ``per_second`` requests in any one second."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second
-        self._next_start = 0.0
-        self._lock = threading.Lock()
-
-    def slow_to(self, per_second: float) -> None:
-        with self._lock:
-            self.interval = max(self.interval, 1.0 / per_second)
-
-    def acquire(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_start)
-            self._next_start = start + self.interval
-        if start > now:
-            time.sleep(start - now)
-
-
-# One limiter per API host for the whole process: Upwork counts requests per IP, not per feed.
-_LIMITERS: dict[str, RateLimiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-
-
-def limiter_for(url: str, per_second: float) -> RateLimiter:
-    """The process's limiter for ``url``'s host; the slowest rate any feed asks for wins."""
-    host = urlsplit(url).netloc.lower()
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(host)
-        if limiter is None:
-            limiter = _LIMITERS[host] = RateLimiter(per_second)
-        else:
-            limiter.slow_to(per_second)
-        return limiter
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def post_with_retries(
-    http: httpx.Client,
-    url: str,
-    *,
-    feed: str,
-    limiter: RateLimiter | None = None,
-    data: Mapping[str, str] | None = None,
-    json_body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> httpx.Response:
-    """POST, retrying 429s, 5xx and network errors with exponential backoff and jitter (or as
-    long as Retry-After says, up to a minute). Any other answer is returned for the caller."""
-    failure = ""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        if limiter is not None:
-            limiter.acquire()
-        wait: float | None = None
-        try:
-            response = http.post(url, data=data, json=json_body, headers=headers)
-        except httpx.TransportError as exc:
-            failure = f"cannot reach {urlsplit(url).netloc} ({str(exc) or type(exc).__name__})"
-        else:
-            if response.status_code != 429 and response.status_code < 500:
-                return response
-            failure = f"Upwork answered HTTP {response.status_code} {response.reason_phrase}"
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if attempt < MAX_ATTEMPTS:
-            time.sleep(_backoff(attempt, wait))
-    raise FeedError(f"{feed}: {failure} ({MAX_ATTEMPTS} tries); the next poll will try again")
-
-
-def _backoff(attempt: int, retry_after: float | None) -> float:
-    if retry_after is not None:
-        # A little extra so that clients told the same moment do not all return at once.
-        return min(MAX_WAIT_S, retry_after * random.uniform(1.0, 1.1))
-    ceiling = min(MAX_WAIT_S, BACKOFF_BASE_S * 2 ** (attempt - 1))
-    return random.uniform(ceiling / 2, ceiling)

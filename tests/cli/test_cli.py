@@ -77,7 +77,7 @@ def test_init_writes_a_config_that_checks(bidflow_home: Path) -> None:
     again = invoke("init")
     assert again.exit_code == 2 and "--force" in again.stderr
     checked = invoke("check")
-    assert checked.exit_code == 0 and "ok — 1 bidders, 2 feeds" in checked.stdout
+    assert checked.exit_code == 0 and "ok — 1 bidders, 5 feeds" in checked.stdout
 
 
 def test_run_reports_a_malformed_feed_and_ingests_the_rest(tmp_path: Path) -> None:

@@ -1,13 +1,8 @@
-"""Jobs pushed to ``POST /hooks/jobs/{source}``: signatures, payload shapes, item errors, health,
-and what is in the database when the answer arrives; the real app on a real SQLite database."""
+"""Jobs pushed to ``POST /hooks/jobs/{source}``: payload shapes, item errors, body limits, health,
+and what is in the database when the answer arrives; the real app on a real SQLite database.
+Who may push is in ``test_hook_auth``."""
 
 from __future__ import annotations
-
-import json
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,74 +12,12 @@ from sqlmodel import select
 from starlette.types import Message, Receive, Scope, Send
 
 from bidflow.db import session_scope
-from bidflow.models import Job, SourceState
-from bidflow.settings import Settings
+from bidflow.models import Job
 from connectors.feeds.webhook import sign
-from tests.factories import agency_dict, write_config
 from tests.web.browser import serve
+from tests.web.hooks import SECRET, health, item, signed, stored_ids
 from tests.web.seed import load_proposal, seed_review_queue
-from web.app import create_app
 from web.csrf import CSRF_COOKIE
-
-SECRET_ENV = "BIDFLOW_TEST_HOOK_SECRET"
-SECRET = "correct horse battery staple"
-FEEDS: list[dict[str, Any]] = [
-    {"name": "alerts", "kind": "webhook", "secret_env": SECRET_ENV},
-    {"name": "news", "kind": "rss", "url": "https://example.test/feed.xml"},
-    {"name": "paused", "kind": "webhook", "secret_env": SECRET_ENV, "enabled": False},
-]
-
-
-@pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    return write_config(tmp_path / "config", agency_dict(feeds=FEEDS))
-
-
-@pytest.fixture
-def hooks_app(sqlite_url: str, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-    return create_app(Settings(database_url=sqlite_url, config=config_path))
-
-
-@pytest.fixture
-def hook(hooks_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(hooks_app) as client:
-        yield client
-
-
-def item(number: int, **fields: Any) -> dict[str, Any]:
-    """A job as a job-alert service sends it, in the default item shape."""
-    job: dict[str, Any] = {
-        "id": f"ext-{number}",
-        "url": f"https://jobs.example/{number}",
-        "title": f"Django REST API for a clinic #{number}",
-        "description": "Build and document the booking endpoints.",
-        "budget": "$800",
-        "posted_at": f"2025-06-01T10:{number:02d}:00Z",
-        "client": {"country": "Germany", "hires": 4, "payment_verified": True},
-    }
-    return job | fields
-
-
-def signed(payload: Any, *, secret: str = SECRET, timestamp: str | None = None) -> dict[str, Any]:
-    """Keyword arguments for ``client.post``: the JSON body and the headers that sign it."""
-    body = json.dumps(payload).encode()
-    headers = {"X-Bidflow-Signature": sign(secret, body, timestamp)}
-    if timestamp is not None:
-        headers["X-Bidflow-Timestamp"] = timestamp
-    return {"content": body, "headers": headers}
-
-
-def stored_ids(url: str) -> list[str]:
-    with session_scope(url) as session:
-        return sorted(session.exec(select(Job.external_id).where(Job.source == "alerts")))
-
-
-def health(url: str) -> SourceState:
-    with session_scope(url) as session:
-        state = session.get(SourceState, "alerts")
-        assert state is not None, "no health row for the feed"
-        return state
 
 
 def test_signed_job_is_stored_before_the_answer(hooks_app: FastAPI, sqlite_url: str) -> None:
@@ -146,102 +79,6 @@ def test_notes_and_failures_are_listed_in_item_order(hook: TestClient, sqlite_ur
     ]
     assert response.json()["accepted"] == 3
     assert stored_ids(sqlite_url) == ["ext-1", "ext-3", "ext-4"]
-
-
-def test_wrong_secret_is_refused_and_nothing_stored(hook: TestClient, sqlite_url: str) -> None:
-    response = hook.post("/hooks/jobs/alerts", **signed(item(1), secret="guess"))
-
-    assert response.status_code == 401
-    error = response.json()["error"]
-    assert error.startswith("X-Bidflow-Signature does not match")
-    assert "HMAC-SHA256 of the raw body" in error
-    assert stored_ids(sqlite_url) == []
-    with session_scope(sqlite_url) as session:  # strangers cannot mark the feed as failing
-        assert session.get(SourceState, "alerts") is None
-
-
-def test_missing_signature_is_refused(hook: TestClient, sqlite_url: str) -> None:
-    response = hook.post("/hooks/jobs/alerts", json=item(1))
-
-    assert response.status_code == 401
-    error = response.json()["error"]
-    assert error.startswith("missing signature: send X-Bidflow-Signature: sha256=<hex>")
-    assert "HMAC-SHA256" in error
-    assert stored_ids(sqlite_url) == []
-
-
-def test_github_style_signature_header(hook: TestClient, sqlite_url: str) -> None:
-    body = json.dumps(item(1)).encode()
-    headers = {"X-Hub-Signature-256": sign(SECRET, body)}
-
-    assert hook.post("/hooks/jobs/alerts", content=body, headers=headers).status_code == 200
-    assert stored_ids(sqlite_url) == ["ext-1"]
-
-
-def test_timestamped_signature(hook: TestClient, sqlite_url: str) -> None:
-    now = str(int(time.time()))
-    unsigned_stamp = signed(item(1))
-    unsigned_stamp["headers"]["X-Bidflow-Timestamp"] = now
-
-    assert hook.post("/hooks/jobs/alerts", **unsigned_stamp).status_code == 401
-    assert hook.post("/hooks/jobs/alerts", **signed(item(1), timestamp=now)).status_code == 200
-    assert stored_ids(sqlite_url) == ["ext-1"]
-
-
-@pytest.mark.parametrize(("offset", "words"), [(-600, "s old"), (600, "s in the future")])
-def test_timestamp_too_far_from_now(
-    hook: TestClient, sqlite_url: str, offset: int, words: str
-) -> None:
-    stamp = str(int(time.time()) + offset)
-
-    response = hook.post("/hooks/jobs/alerts", **signed(item(1), timestamp=stamp))
-
-    assert response.status_code == 401
-    assert response.json()["error"].startswith("X-Bidflow-Timestamp is ")
-    assert words in response.json()["error"]
-    assert stored_ids(sqlite_url) == []
-
-
-@pytest.mark.parametrize(
-    ("source", "error"),
-    [
-        ("nope", "no webhook feed named 'nope' in {}"),
-        ("news", "no webhook feed named 'news' in {}"),
-        ("paused", "webhook feed 'paused' is disabled in {}"),
-    ],
-    ids=["unknown", "rss-feed", "disabled"],
-)
-def test_only_enabled_webhook_feeds_accept_pushes(
-    hook: TestClient, config_path: Path, source: str, error: str
-) -> None:
-    response = hook.post(f"/hooks/jobs/{source}", **signed(item(1)))
-
-    assert response.status_code == 404
-    assert response.json() == {"error": error.format(config_path)}
-
-
-def test_secret_not_set(hook: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SECRET_ENV)
-
-    response = hook.post("/hooks/jobs/alerts", **signed(item(1)))
-
-    assert response.status_code == 503
-    assert response.json() == {"error": f"set {SECRET_ENV} to the webhook secret"}
-
-
-def test_config_is_reread_when_it_changes(hook: TestClient, config_path: Path) -> None:
-    assert hook.post("/hooks/jobs/later", **signed(item(1))).status_code == 404
-    later = {"name": "later", "kind": "webhook", "secret_env": SECRET_ENV}
-    write_config(config_path.parent, agency_dict(feeds=[*FEEDS, later]))
-    assert hook.post("/hooks/jobs/later", **signed(item(1))).status_code == 200
-
-    config_path.write_text("feeds: [\n", encoding="utf-8")
-    response = hook.post("/hooks/jobs/later", **signed(item(1)))
-
-    assert response.status_code == 503
-    assert response.json()["error"].startswith(f"{config_path}:")
-    assert "not valid YAML" in response.json()["error"]
-    assert "\n" not in response.json()["error"]
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])

@@ -49,7 +49,7 @@ def test_rules_for_bidflow_apply(site: JobSite, robots: str, path: str, allowed:
 
 
 @pytest.mark.parametrize(
-    ("status", "allowed"), [(404, True), (410, True), (401, False), (403, False), (503, True)]
+    ("status", "allowed"), [(404, True), (410, True), (401, False), (403, False), (503, False)]
 )
 def test_what_an_http_status_means(site: JobSite, status: int, allowed: bool) -> None:
     site.robots("User-agent: *\nDisallow: /\n", status=status)
@@ -57,13 +57,19 @@ def test_what_an_http_status_means(site: JobSite, status: int, allowed: bool) ->
     verdict = robots_verdict(f"{site.base_url}/jobs", timeout_s=5)
 
     assert verdict.allowed is allowed
-    if not allowed:
+    if status in (401, 403):
         why = f"{site.base_url}/robots.txt answers HTTP {status}, which forbids every page"
         assert verdict.why == why
+    elif status >= 500:  # RFC 9309: an unavailable robots.txt means complete disallow
+        assert (
+            verdict.why
+            == f"{site.base_url}/robots.txt answers HTTP {status}; waiting until it can be read"
+        )
 
 
-def test_an_unreachable_robots_txt_allows(site: JobSite) -> None:
-    assert robots_verdict(f"http://127.0.0.1:{unused_port()}/jobs", timeout_s=5).allowed
+def test_an_unreachable_robots_txt_disallows_until_it_can_be_read(site: JobSite) -> None:
+    verdict = robots_verdict(f"http://127.0.0.1:{unused_port()}/jobs", timeout_s=5)
+    assert not verdict.allowed and verdict.why is not None and "cannot be read" in verdict.why
 
 
 def test_robots_txt_is_followed_through_redirects_but_never_to_upwork(site: JobSite) -> None:

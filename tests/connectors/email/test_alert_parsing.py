@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bidflow.models import JobBase
-from connectors.feeds.alert_parsing import job_items, read_fields, unwrap_link
-from connectors.feeds.email_alerts import read_mail
+from connectors.feeds.alert_fields import read_fields
+from connectors.feeds.alert_mail import read_mail
+from connectors.feeds.alert_parsing import job_items, unwrap_link
 from connectors.feeds.items import IDENTITY_MAPPING, normalize_item
 from tests.connectors.email.alert_mails import (
     DIGEST_JOBS,

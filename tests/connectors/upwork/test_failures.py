@@ -12,7 +12,7 @@ import pytest
 
 from bidflow.errors import FeedError
 from connectors.feeds.upwork_api import UpworkApiSource
-from connectors.feeds.upwork_auth import retry_after_seconds
+from connectors.feeds.upwork_http import retry_after_seconds
 from tests.connectors.servers import unused_port
 from tests.connectors.upwork.fake_server import Fail, FakeUpwork, GraphQLErrors
 from tests.connectors.upwork.nodes import make_node, make_nodes

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bidflow.fingerprint import content_hash
-from connectors.feeds.upwork_api import UpworkApiSource, proposals_bucket
+from connectors.feeds.upwork_api import UpworkApiSource
+from connectors.feeds.upwork_nodes import proposals_bucket
 from tests.connectors.upwork.fake_server import FakeUpwork
 from tests.connectors.upwork.nodes import make_node, make_nodes
 from tests.connectors.upwork.support import KnownIds, connect_feed, context, feed_config
