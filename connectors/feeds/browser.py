@@ -109,7 +109,8 @@ class RobotsVerdict:
 def robots_verdict(url: str, *, timeout_s: float) -> RobotsVerdict:
     """Read ``/robots.txt`` of ``url``'s site the way RFC 9309 says: 4xx means no rules (401 and
     403 aside, which forbid everything), and a file that cannot be reached or fails with 5xx
-    means "assume complete disallow" until it can be read again."""
+    means "assume complete disallow" until it can be read again. A site that cannot be reached
+    at all is a FeedError, like any other feed that is down."""
     parts = urlsplit(url)
     robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [lambda r: refuse_upwork(str(r.url))]}
@@ -117,8 +118,10 @@ def robots_verdict(url: str, *, timeout_s: float) -> RobotsVerdict:
         with httpx.Client(timeout=timeout_s, follow_redirects=True, event_hooks=hooks) as client:
             response = client.get(robots_url, headers={"User-Agent": USER_AGENT})
     except httpx.HTTPError as exc:
-        why = f"{robots_url} cannot be read ({type(exc).__name__}); waiting until it can"
-        return RobotsVerdict(False, why=why)
+        # The site itself is unreachable: a failed poll (counted, alerted), not a "no".
+        raise FeedError(
+            f"{robots_url}: cannot reach the site ({str(exc) or type(exc).__name__})"
+        ) from None
     if response.status_code >= 500:
         why = f"{robots_url} answers HTTP {response.status_code}; waiting until it can be read"
         return RobotsVerdict(False, why=why)

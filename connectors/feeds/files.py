@@ -36,11 +36,11 @@ class FilesSource:
             if name not in DEFAULT_MAPPING
         )
         mapping = {**DEFAULT_MAPPING, **self.mapping}
-        items = list(self._items(batch))
+        items = [(where, item, item_key(item, mapping)) for where, item in self._items(batch)]
         # Rows stored on an earlier run are not normalised again: a re-import is mostly repeats.
-        known = context.known([key for _, item in items if (key := item_key(item, mapping))])
-        for where, item in items:
-            if item_key(item, mapping) in known:
+        known = context.known([key for _, _, key in items if key])
+        for where, item, key in items:
+            if key in known:
                 batch.already_known += 1
                 continue
             if isinstance(item, _Broken):

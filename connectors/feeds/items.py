@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bidflow.fingerprint import content_hash
@@ -60,14 +61,20 @@ _INTEGER_FIELDS = (
 _HOURLY_WORDS = re.compile(r"/\s*h(?:ou)?r\b|\bhourly\b|\bper hour\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=512)
+def _path(key: str) -> tuple[tuple[str, ...], str]:
+    """A mapping key's nested path and its flat (CSV column) spelling, worked out once."""
+    return tuple(key.split(".")), key.replace(".", "_")
+
+
 def _lookup(item: Mapping[str, Any], key: str) -> Any:
     if key in item:
         return item[key]
+    parts, flat = _path(key)
     value: Any = item
-    for part in key.split("."):
+    for part in parts:
         # dict first: the ABC check behind isinstance(x, Mapping) costs more than the lookup.
         if not (isinstance(value, dict) or isinstance(value, Mapping)) or part not in value:
-            flat = key.replace(".", "_")
             return item.get(flat)
         value = value[part]
     return value

@@ -67,9 +67,10 @@ def test_what_an_http_status_means(site: JobSite, status: int, allowed: bool) ->
         )
 
 
-def test_an_unreachable_robots_txt_disallows_until_it_can_be_read(site: JobSite) -> None:
-    verdict = robots_verdict(f"http://127.0.0.1:{unused_port()}/jobs", timeout_s=5)
-    assert not verdict.allowed and verdict.why is not None and "cannot be read" in verdict.why
+def test_a_site_that_cannot_be_reached_is_a_feed_error(site: JobSite) -> None:
+    url = f"http://127.0.0.1:{unused_port()}"
+    with pytest.raises(FeedError, match=rf"^{url}/robots.txt: cannot reach the site"):
+        robots_verdict(f"{url}/jobs", timeout_s=5)
 
 
 def test_robots_txt_is_followed_through_redirects_but_never_to_upwork(site: JobSite) -> None:
