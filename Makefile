@@ -30,8 +30,10 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+BENCHES := bench/pipeline.py bench/ingest.py bench/ingest_latency.py
+
+bench: setup postgres
+	@for script in $(BENCHES); do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -241,7 +241,8 @@ class BrowserSource:
                     upwork.append(request.url)
 
         page.on("request", note_upwork)
-        page.route("**/favicon.ico", lambda route: route.abort())  # ask the site only for the page
+        # Ask the site for the page only (Chromium may still fetch a favicon on its own).
+        page.route("**/favicon.ico", lambda route: route.abort())
         response = page.goto(self.url)
         waited_in_vain = False
         if self.wait_for and not self._sent_to_login(page.url):
