@@ -30,7 +30,7 @@ from bidflow.errors import FeedError
 from bidflow.fingerprint import content_hash
 from connectors.chromium import running_chromium
 from connectors.feeds.base import FeedBatch, FetchContext, SourceStatus
-from connectors.feeds.items import IDENTITY_MAPPING, normalize_item
+from connectors.feeds.items import IDENTITY_MAPPING, add_new_items
 from connectors.feeds.parsing import tidy_text
 
 USER_AGENT = f"bidflow/{__version__} (+job feed reader)"
@@ -320,20 +320,11 @@ class BrowserSource:
                 batch.problems.append(f"{self.url}: item {number}: {found['error']}; skipped")
             else:
                 items[number] = _job_fields(found, data["base"])
-        known = context.known([item["external_id"] for item in items.values()])
-        for number, item in items.items():
-            if item["external_id"] in known:
-                batch.already_known += 1
-                continue
-            try:
-                job, notes = normalize_item(
-                    item, IDENTITY_MAPPING, source=self.name, fetched_at=context.now
-                )
-            except ValueError as exc:
-                batch.problems.append(f"{self.url}: item {number}: {exc}; skipped")
-                continue
-            batch.jobs.append(job)
-            batch.problems.extend(f"{self.url}: item {number}: {note}" for note in notes)
+        labelled = [
+            (f"{self.url}: item {number}", item, item["external_id"])
+            for number, item in items.items()
+        ]
+        add_new_items(batch, labelled, IDENTITY_MAPPING, context=context)
 
 
 def _job_fields(found: Mapping[str, Any], base: str) -> dict[str, Any]:

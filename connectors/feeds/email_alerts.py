@@ -23,7 +23,7 @@ from connectors.feeds.alert_mail import AlertMail, read_mail
 from connectors.feeds.alert_parsing import job_items
 from connectors.feeds.base import FeedBatch, FetchContext
 from connectors.feeds.imap_wire import fetched_bodies, mailbox_name, quoted, reason, searchable
-from connectors.feeds.items import IDENTITY_MAPPING, normalize_item
+from connectors.feeds.items import IDENTITY_MAPPING, add_new_items
 
 
 @dataclass
@@ -245,20 +245,11 @@ class EmailAlertSource:
                 item["mail"] = {"uid": uid, "message_id": mail.message_id, "subject": mail.subject}
                 # The same job in two alerts of one poll is read once, from the older mail.
                 found.setdefault(item["external_id"], (label, item))
-        known = context.known(list(found)) if found else set()
-        for external_id, (label, item) in found.items():
-            if external_id in known:
-                batch.already_known += 1
-                continue
-            try:
-                job, notes = normalize_item(
-                    item, IDENTITY_MAPPING, source=self.name, fetched_at=context.now
-                )
-            except ValueError as exc:
-                batch.problems.append(f"{label}: job {external_id}: {exc}; skipped")
-                continue
-            batch.jobs.append(job)
-            batch.problems += [f"{label}: job {external_id}: {note}" for note in notes]
+        labelled = [
+            (f"{label}: job {external_id}", item, external_id)
+            for external_id, (label, item) in found.items()
+        ]
+        add_new_items(batch, labelled, IDENTITY_MAPPING, context=context)
 
     def _wanted(self, mail: AlertMail) -> bool:
         """The filters the server could not apply (non-ASCII values), on decoded headers."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from bidflow.errors import FeedError
 from connectors.feeds.base import FeedBatch, FetchContext
-from connectors.feeds.items import DEFAULT_MAPPING, item_key, normalize_item
+from connectors.feeds.items import DEFAULT_MAPPING, add_new_items, item_key
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
@@ -29,36 +29,22 @@ class FilesSource:
 
     def fetch(self, context: FetchContext) -> FeedBatch:
         batch = FeedBatch(source=self.name)
-        fetched_at = context.now
         batch.problems.extend(
             f"{self.path}: mapping names '{name}', which is not a job field; it is ignored"
             for name in self.mapping
             if name not in DEFAULT_MAPPING
         )
         mapping = {**DEFAULT_MAPPING, **self.mapping}
-        items = [(where, item, item_key(item, mapping)) for where, item in self._items(batch)]
-        # Rows stored on an earlier run are not normalised again: a re-import is mostly repeats.
-        known = context.known([key for _, _, key in items if key])
-        for where, item, key in items:
-            if key in known:
-                batch.already_known += 1
-                continue
+        labelled = []
+        for where, item in self._items(batch):
             if isinstance(item, _Broken):
                 batch.problems.append(f"{self.path}: {where}: {item.reason}; skipped")
-                continue
-            try:
-                job, notes = normalize_item(
-                    item,
-                    mapping,
-                    source=self.name,
-                    fetched_at=fetched_at,
-                    html_descriptions=self.html_descriptions,
-                )
-            except ValueError as exc:
-                batch.problems.append(f"{self.path}: {where}: {exc}; skipped")
-                continue
-            batch.jobs.append(job)
-            batch.problems.extend(f"{self.path}: {where}: {note}" for note in notes)
+            else:
+                labelled.append((f"{self.path}: {where}", item, item_key(item, mapping)))
+        # Rows stored on an earlier run are not normalised again: a re-import is mostly repeats.
+        add_new_items(
+            batch, labelled, mapping, context=context, html_descriptions=self.html_descriptions
+        )
         return batch
 
     def _items(self, batch: FeedBatch) -> Iterator[tuple[str, Any]]:
@@ -144,6 +130,3 @@ def _guess_format(path: Path, text: str) -> str:
     if suffix in {".csv", ".json"}:
         return suffix[1:]
     return "json" if text.lstrip().startswith(("[", "{")) else "csv"
-
-
-__all__ = ["DEFAULT_MAPPING", "FilesSource", "normalize_item"]

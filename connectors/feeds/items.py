@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from bidflow.fingerprint import content_hash
 from bidflow.models import JobBase
+from connectors.feeds.base import FeedBatch, FetchContext
 from connectors.feeds.parsing import (
     html_to_text,
     parse_datetime,
@@ -237,3 +238,34 @@ def _verified(value: Any) -> bool | None:
     if lowered in {"false", "no", "0", "unverified", "payment unverified", "not verified"}:
         return False
     return None
+
+
+def add_new_items(
+    batch: FeedBatch,
+    labelled: Sequence[tuple[str, Any, str | None]],
+    mapping: Mapping[str, str],
+    *,
+    context: FetchContext,
+    html_descriptions: bool = False,
+) -> None:
+    """Normalise ``(label, item, external id)`` triples into ``batch``: items whose ids this
+    source stored before are counted, not re-read; an item that cannot be a job becomes one
+    problem line starting with its label ("jobs.json: item 4"), the others go on."""
+    known = context.known([key for _, _, key in labelled if key])
+    for label, item, key in labelled:
+        if key in known:
+            batch.already_known += 1
+            continue
+        try:
+            job, notes = normalize_item(
+                item,
+                mapping,
+                source=batch.source,
+                fetched_at=context.now,
+                html_descriptions=html_descriptions,
+            )
+        except ValueError as exc:
+            batch.problems.append(f"{label}: {exc}; skipped")
+            continue
+        batch.jobs.append(job)
+        batch.problems.extend(f"{label}: {note}" for note in notes)

@@ -1,7 +1,5 @@
-"""Browser-test helpers: serve an app on 127.0.0.1 from a thread, and launch Chromium.
-
-Playwright cannot download its own browsers here, so the system Chromium is used when present.
-"""
+"""Browser-test helpers: serve an app on 127.0.0.1 from a thread; Chromium is launched with the
+product's own launcher (``connectors.chromium``)."""
 
 from __future__ import annotations
 
@@ -10,31 +8,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Playwright
-
-CHROMIUM_PATHS = (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # containers and CI runners usually cannot give Chromium its sandbox
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_executable() -> str | None:
-    """The system Chromium, or None to let Playwright use the browser it installed."""
-    return next((str(path) for path in CHROMIUM_PATHS if path.exists()), None)
-
-
-def launch_chromium(playwright: Playwright) -> Browser:
-    """A headless Chromium that stays off the network except for the pages a test opens."""
-    return playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
 
 
 @contextmanager

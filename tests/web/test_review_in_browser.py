@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect, sync_playwright
 
 from bidflow.settings import Settings
-from tests.web.browser import launch_chromium, serve
+from connectors.chromium import launch_chromium
+from tests.web.browser import serve
 from tests.web.seed import (
     HOSTILE_TITLE,
     load_proposal,
