@@ -8,10 +8,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bidflow.config.base import TimezoneName
+from bidflow.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError(
+                f"'{value.split('://')[0]}' databases are not supported; use"
+                " sqlite:///path/to/bidflow.db or postgresql+psycopg://user:pass@host:5432/db"
+            )
         return value
 
     @property
@@ -91,5 +97,15 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once on first use."""
-    return Settings()
+    """The process's settings, read once on first use; a bad value is a ConfigError naming the
+    environment variable and what to write instead."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "setting"
+            variable = name.upper() if name.startswith("OPENAI_") else f"BIDFLOW_{name.upper()}"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{variable}={error.get('input')!r}: {message}")
+        raise ConfigError("\n".join(lines)) from None

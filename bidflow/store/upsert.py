@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+from bidflow.errors import DatabaseError
+
 
 def insert_ignoring_duplicates(session: Session, model: type[SQLModel]) -> Any:
     """An INSERT for ``model`` that skips rows violating any unique key.
@@ -21,7 +23,10 @@ def insert_ignoring_duplicates(session: Session, model: type[SQLModel]) -> Any:
         return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"bidflow supports SQLite and PostgreSQL, not {dialect}")
+    raise DatabaseError(
+        f"bidflow stores its data in SQLite or PostgreSQL, not {dialect}; change"
+        " BIDFLOW_DATABASE_URL"
+    )
 
 
 def bulk_insert_ignoring_duplicates(

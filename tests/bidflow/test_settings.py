@@ -51,3 +51,18 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             name, f"BIDFLOW_{name.upper()}"
         )
         assert f"`{env}`" in readme, f"{env} is not documented in README.md"
+
+
+def test_bad_settings_are_one_line_each_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bidflow.errors import ConfigError
+
+    monkeypatch.setenv("BIDFLOW_DATABASE_URL", "mysql://db/bidflow")
+    monkeypatch.setenv("BIDFLOW_WEB_PORT", "eighty")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as caught:
+        get_settings()
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("BIDFLOW_DATABASE_URL='mysql://db/bidflow': 'mysql' databases")
+    assert lines[1].startswith("BIDFLOW_WEB_PORT='eighty': Input should be a valid integer")
