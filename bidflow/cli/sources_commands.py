@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from bidflow.config.feeds import parse_duration
 from bidflow.settings import get_settings
 from bidflow.store.sources import all_source_states
 from bidflow.types import utcnow
+
+if TYPE_CHECKING:
+    from connectors.feeds.polling import SourceSummary
 
 
 @click.command()
@@ -58,7 +62,7 @@ def sources(config_path: Path | None) -> None:
 @click.option("--tick", default="5s", show_default=True, help="With --watch: how often to check.")
 def ingest(config_path: Path | None, watch: bool, tick: str) -> None:
     """Poll the enabled feeds once (or, with --watch, each whenever its interval has passed)."""
-    from connectors.feeds.polling import SourceSummary, due_feeds, poll_feed
+    from connectors.feeds.polling import due_feeds, poll_feed
 
     settings = get_settings()
     agency = load_agency_config(config_path or settings.config_path)
@@ -85,10 +89,7 @@ def ingest(config_path: Path | None, watch: bool, tick: str) -> None:
         click.echo("stopped")
 
 
-def _echo(summary: object) -> None:
-    from connectors.feeds.polling import SourceSummary
-
-    assert isinstance(summary, SourceSummary)
+def _echo(summary: SourceSummary) -> None:
     stamp = utcnow().strftime("%H:%M:%S")
     if summary.error:
         click.secho(f"{stamp} {summary.source}: failed — {summary.error}", fg="red")
