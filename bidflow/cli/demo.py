@@ -47,7 +47,8 @@ def demo(no_serve: bool, port: int | None, verbose: bool) -> None:
         click.echo(f"Review page: {url}  (serve it with `bidflow web`)")
         return
     click.echo(f"Review page: {url}  (Ctrl-C to stop)")
-    serve_web(settings, port=port)
+    # The desk's Sources page and webhooks read the demo agency, not $BIDFLOW_HOME/agency.yaml.
+    serve_web(settings.model_copy(update={"config": config}), port=port)
 
 
 COMMANDS = (demo,)

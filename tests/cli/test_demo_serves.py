@@ -22,6 +22,9 @@ def test_demo_serves_the_queue_until_interrupted() -> None:
         page = _wait_for(f"http://127.0.0.1:{port}/queue", process)
         assert page.status_code == 200
         assert "Review queue" in page.text and 'data-status="queued"' in page.text
+        sources = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=10).text
+        assert "sample-rss" in sources and "sample-alerts" in sources
+        assert "cannot be read" not in sources  # the desk reads the demo agency's config
     finally:
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=30)
