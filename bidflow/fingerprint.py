@@ -9,8 +9,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 def content_hash(title: str, description: str) -> str:
     """A hex digest of title + description, insensitive to case and whitespace layout."""
-    normalised = " ".join(f"{title}\n{description}".split()).casefold()
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:40]
+    return _digest(" ".join(f"{title}\n{description}".split()))
+
+
+def content_hash_of_tidy(title: str, description: str) -> str:
+    """``content_hash`` for text already tidied (``connectors.feeds.parsing.tidy_text``: single
+    spaces, trimmed lines, at most one blank line in a row), without splitting it into words
+    again; equal to ``content_hash`` for such text (a property test checks it)."""
+    text = f"{title}\n{description}".replace("\n\n", "\n").replace("\n", " ")
+    return _digest(text.strip())
+
+
+def _digest(normalised: str) -> str:
+    return hashlib.sha256(normalised.casefold().encode("utf-8")).hexdigest()[:40]
 
 
 # Upwork's job key: "~01" or "~02" and 16+ more hex digits, in job URLs and alert links.
@@ -27,8 +38,14 @@ def canonical_key(url: str | None, external_id: str | None = None) -> str | None
             return f"upwork:{match[0].lower()}"
     if not url:
         return None
+    url = url.strip()
+    if not any(c in url for c in "?#[\\") and url.startswith(("http://", "https://")):
+        # The common case without urlsplit: scheme, lower-case host and path, no final slash.
+        host, _, path = url.split("://", 1)[1].partition("/")
+        host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+        return f"url:{host}/{path.rstrip('/')}" if path.strip("/") else f"url:{host}/"
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:

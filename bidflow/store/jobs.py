@@ -76,10 +76,8 @@ def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
     bulk_insert_ignoring_duplicates(session, Job, fresh)
     new_ids: list[int] = []
     for source, external_ids in _ids_by_source(fresh).items():
-        for job_id, external_id, first_seen_at in _stored_ids(session, source, external_ids):
-            # Stamped with our `now`: our row, not one a concurrent worker stored a moment ago.
-            if first_seen_at == now and (source, external_id) in rows:
-                del rows[(source, external_id)]
+        for job_id, external_id in _stored_ids(session, source, external_ids, now):
+            if rows.pop((source, external_id), None) is not None:
                 new_ids.append(job_id)
     linked = _link_aliases(session, list(rows.values()))
     return StoredJobs(new_ids=new_ids, duplicates=len(jobs) - len(new_ids) - linked, linked=linked)
@@ -93,16 +91,24 @@ def _ids_by_source(rows: Collection[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def _stored_ids(
-    session: Session, source: str, external_ids: list[str]
-) -> list[tuple[int, str, datetime]]:
-    """(id, external_id, first_seen_at) of this source's jobs among ``external_ids``."""
-    found: list[tuple[int, str, datetime]] = []
+    session: Session, source: str, external_ids: list[str], stamp: datetime
+) -> list[tuple[int, str]]:
+    """(id, external_id) of this source's jobs among ``external_ids`` first seen at ``stamp``:
+    the rows this call inserted, not ones a concurrent worker stored a moment earlier."""
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    # The stamp as the driver stores it, so the comparison happens in the database.
+    stored_stamp = Job.__table__.c.first_seen_at.type._cached_bind_processor(connection.dialect)  # type: ignore[attr-defined]
+    bound = stored_stamp(stamp) if stored_stamp else stamp
+    found: list[tuple[int, str]] = []
     for start in range(0, len(external_ids), _LOOKUP_CHUNK):
         chunk = external_ids[start : start + _LOOKUP_CHUNK]
-        query = select(col(Job.id), col(Job.external_id), col(Job.first_seen_at)).where(
-            col(Job.source) == source, col(Job.external_id).in_(chunk)
+        rows = connection.exec_driver_sql(
+            f"SELECT id, external_id FROM job WHERE first_seen_at = {marker}"
+            f" AND source = {marker} AND external_id IN ({', '.join([marker] * len(chunk))})",
+            (bound, source, *chunk),
         )
-        found.extend((int(i), str(e), f) for i, e, f in session.execute(query))
+        found.extend((int(job_id), str(external_id)) for job_id, external_id in rows)
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,12 +53,15 @@ def bulk_insert_ignoring_duplicates(
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names})"
         f" VALUES ({', '.join([marker] * len(columns))}) ON CONFLICT DO NOTHING"
     )
-    keys = [column.name for column in columns]
-    parameters = [
-        tuple(
-            process(row[key]) if process is not None else row[key]
-            for key, process in zip(keys, processors, strict=True)
-        )
-        for row in rows
-    ]
+    # Most columns need no conversion: read every value in one C call, convert the few that do.
+    names_in_order = [column.name for column in columns]
+    getter = itemgetter(*names_in_order)
+    values_of = getter if len(names_in_order) > 1 else (lambda row: (getter(row),))
+    converting = [(i, process) for i, process in enumerate(processors) if process is not None]
+    parameters = []
+    for row in rows:
+        values = list(values_of(row))
+        for index, process in converting:
+            values[index] = process(values[index])
+        parameters.append(tuple(values))
     connection.exec_driver_sql(sql, parameters)

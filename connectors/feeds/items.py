@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bidflow.fingerprint import content_hash
+from bidflow.fingerprint import content_hash_of_tidy
 from bidflow.models import JobBase
 from connectors.feeds.base import FeedBatch, FetchContext
 from connectors.feeds.parsing import (
@@ -147,7 +147,8 @@ def normalize_item(
     to_text = html_to_text if html_descriptions else tidy_text
     description = to_text(text("description") or "")
     url = text("url")
-    external_id = text("external_id") or url or content_hash(title, description)
+    digest = content_hash_of_tidy(title, description)  # both were just tidied above
+    external_id = text("external_id") or url or digest
     job_type, budget, low, high = _pricing(
         text("job_type"),
         text("budget"),
@@ -183,7 +184,7 @@ def normalize_item(
         client_total_spent=parse_money(text("client_total_spent")),
         client_feedback=_number(get("client_feedback"), mapping["client_feedback"], notes),
         client_member_since=when("client_member_since"),
-        content_hash=content_hash(title, description),
+        content_hash=digest,
         raw=dict(item),
         **values,
     )
