@@ -29,7 +29,19 @@ _UPWORK_CIPHERTEXT = re.compile(r"~0[0-9a-f]{17,}", re.IGNORECASE)
 _TRACKING = re.compile(r"^(utm_.*|source|ref|referrer|referrer_url_path|fbclid|gclid)$")
 
 
+_KEY_LIMIT = 512  # the column's width
+
+
 def canonical_key(url: str | None, external_id: str | None = None) -> str | None:
+    """The marketplace's identity of a posting (see ``_canonical_key``), at most 512 characters:
+    a longer one is replaced by a digest of itself."""
+    key = _canonical_key(url, external_id)
+    if key is not None and len(key) > _KEY_LIMIT:
+        return "url-sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key
+
+
+def _canonical_key(url: str | None, external_id: str | None = None) -> str | None:
     """The marketplace's identity of a posting, the same whichever feed it came through:
     ``upwork:~01…`` for Upwork job links or ids, else the URL without scheme, fragment and
     tracking parameters. None when neither gives one."""

@@ -117,20 +117,24 @@ def normalize_item(
     if not isinstance(item, Mapping):
         raise ValueError(f"expected an object with job fields, got {type(item).__name__}")
     notes: list[str] = []
-
-    def get(name: str) -> Any:
-        value = _lookup(item, mapping[name])
-        return None if _blank(value) else value
+    # Every mapped value read once, blanks ("N/A", "") as None: fields are asked for repeatedly.
+    found: dict[str, Any] = {}
+    for name, key in mapping.items():
+        value = item[key] if key in item else _lookup(item, key)
+        found[name] = None if _blank(value) else value
+    get = found.get
 
     def text(name: str) -> str | None:
-        value = get(name)
-        if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+        value = found[name]
+        if value is None or type(value) is str:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
             problem = f"field '{mapping[name]}' should be text, got {type(value).__name__}"
             if name == "title":
                 raise ValueError(problem)
             notes.append(f"{problem}; ignored")
             return None
-        return None if value is None else str(value)
+        return str(value)
 
     def when(name: str, anchor: datetime | None = None) -> datetime | None:
         value = text(name)
@@ -163,8 +167,10 @@ def normalize_item(
     if skills is not None and not isinstance(skills, str | list):
         notes.append(f"field '{mapping['skills']}' should be a list or text; ignored")
         skills = None
+    # Text with a length limit in the database is cut to it, so a long "experience level" in
+    # someone's export costs that field's tail, not the job (tests/connectors/test_items.py).
     job = JobBase(
-        source=source,
+        source=source[:64],
         external_id=external_id[:255],
         url=url,
         title=title,
@@ -175,9 +181,9 @@ def normalize_item(
         budget=budget,
         hourly_min=low,
         hourly_max=high,
-        experience_level=text("experience_level"),
+        experience_level=_cut(text("experience_level"), 32),
         posted_at=posted or fetched_at,
-        proposals_bucket=text("proposals"),
+        proposals_bucket=_cut(text("proposals"), 32),
         client_payment_verified=_verified(get("client_payment_verified")),
         client_country=text("client_country"),
         client_timezone=text("client_timezone"),
@@ -189,6 +195,10 @@ def normalize_item(
         **values,
     )
     return job, notes
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value is not None else None
 
 
 def _pricing(
