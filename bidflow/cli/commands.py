@@ -1,26 +1,20 @@
-"""Registers every subcommand on the ``bidflow`` group (one module per noun)."""
+"""Registers every subcommand on the ``bidflow`` group (one module per noun, each with COMMANDS)."""
 
-from bidflow.cli import (
-    cli,
-    config_commands,
-    connect_commands,
-    db_commands,
-    demo,
-    pipeline_commands,
-    sources_commands,
-    status,
-    web_commands,
+from importlib import import_module
+
+from bidflow.cli import cli
+
+MODULES = (
+    "config_commands",
+    "connect_commands",
+    "db_commands",
+    "demo",
+    "pipeline_commands",
+    "sources_commands",
+    "status",
+    "web_commands",
 )
 
-for module in (
-    config_commands,
-    connect_commands,
-    db_commands,
-    demo,
-    pipeline_commands,
-    sources_commands,
-    status,
-    web_commands,
-):
-    for command in module.COMMANDS:
+for name in MODULES:
+    for command in import_module(f"bidflow.cli.{name}").COMMANDS:
         cli.add_command(command)
