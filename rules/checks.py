@@ -10,6 +10,7 @@ from typing import Literal
 from bidflow.config import BidderConfig, RulesetConfig, UnknownPolicy
 from bidflow.config.rulesets import PROPOSAL_BUCKETS
 from bidflow.models import JobBase
+from bidflow.wording import money
 
 Status = Literal["passed", "failed", "missing"]
 
@@ -30,10 +31,6 @@ class Reason:
 Check = Callable[[JobBase, BidderConfig, RulesetConfig], Reason | None]
 
 
-def _money(value: float) -> str:
-    return f"${value:,.0f}" if value >= 100 else f"${value:,.2f}".replace(".00", "")
-
-
 def _missing(rule: str, what: str, policy: UnknownPolicy) -> Reason:
     if policy is UnknownPolicy.PASS:
         return Reason(rule, "passed", f"{what} not given (allowed by the ruleset)")
@@ -46,18 +43,18 @@ def check_budget(job: JobBase, _bidder: BidderConfig, ruleset: RulesetConfig) ->
     rules = ruleset.budget
     if job.hourly_max is not None or job.hourly_min is not None:
         top = job.hourly_max or job.hourly_min or 0.0
-        shown = f"{_money(job.hourly_min or top)}–{_money(top)}/hr"
+        shown = f"{money(job.hourly_min or top)}–{money(top)}/hr"
         if rules.hourly_min is not None and top < rules.hourly_min:
             return Reason(
                 "budget",
                 "failed",
-                f"hourly {shown} is below the {_money(rules.hourly_min)}/hr minimum",
+                f"hourly {shown} is below the {money(rules.hourly_min)}/hr minimum",
             )
         if rules.hourly_max is not None and (job.hourly_min or top) > rules.hourly_max:
             return Reason(
                 "budget",
                 "failed",
-                f"hourly {shown} is above the {_money(rules.hourly_max)}/hr maximum",
+                f"hourly {shown} is above the {money(rules.hourly_max)}/hr maximum",
             )
         return Reason("budget", "passed", f"hourly {shown} fits the rate range")
     if job.budget is not None:
@@ -65,15 +62,15 @@ def check_budget(job: JobBase, _bidder: BidderConfig, ruleset: RulesetConfig) ->
             return Reason(
                 "budget",
                 "failed",
-                f"fixed budget {_money(job.budget)} is below the {_money(rules.fixed_min)} minimum",
+                f"fixed budget {money(job.budget)} is below the {money(rules.fixed_min)} minimum",
             )
         if rules.fixed_max is not None and job.budget > rules.fixed_max:
             return Reason(
                 "budget",
                 "failed",
-                f"fixed budget {_money(job.budget)} is above the {_money(rules.fixed_max)} maximum",
+                f"fixed budget {money(job.budget)} is above the {money(rules.fixed_max)} maximum",
             )
-        return Reason("budget", "passed", f"fixed budget {_money(job.budget)} fits the range")
+        return Reason("budget", "passed", f"fixed budget {money(job.budget)} fits the range")
     return _missing("budget", "budget", rules.unknown)
 
 

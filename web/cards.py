@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bidflow.models import Bidder, Job, Proposal
-from bidflow.timewords import ago
+from bidflow.wording import ago, money
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,6 @@ def build_card(
         why=[r["message"] for r in reasons if r.get("status") == "passed"],
         unknowns=[r["message"] for r in reasons if r.get("status") == "missing"],
     )
-
-
-def money(amount: float) -> str:
-    """US dollars the way a marketplace shows them: ``$1,500``, ``$12.50``."""
-    if amount == int(amount):
-        return f"${int(amount):,}"
-    return f"${amount:,.2f}"
 
 
 def budget_text(job: Job) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from bidflow.config import FeedConfig
 from bidflow.models import SourceState
 from bidflow.store.sources import FAILING_AFTER
-from bidflow.timewords import ago, span
+from bidflow.wording import ago, span
 from connectors.feeds.registry import PUSH_KINDS
 
 # Badge colour of each feed status: good (read fine), neutral (nothing wrong, nothing read),

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bidflow.models import Bidder, Job, Proposal
-from bidflow.timewords import ago
+from bidflow.wording import ago, money
 from tests.factories import make_job
-from web.cards import budget_text, build_card, money
+from web.cards import budget_text, build_card
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

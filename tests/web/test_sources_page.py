@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from bidflow.db import session_scope
 from bidflow.settings import Settings
 from bidflow.store.sources import record_failure, record_success
-from bidflow.timewords import span
 from bidflow.types import utcnow
+from bidflow.wording import span
 from tests.factories import agency_dict, write_config
 from web.app import create_app
 

@@ -1,4 +1,4 @@
-"""Lengths of time in the words a person would use, for pages and the CLI."""
+"""Money and lengths of time in the words a person would use, for pages, reasons and the CLI."""
 
 from __future__ import annotations
 
@@ -24,3 +24,10 @@ def ago(when: datetime | None, *, now: datetime, unknown: str = "posting time un
     if now - when < timedelta(minutes=1):
         return "just now"  # also covers clocks slightly ahead of ours
     return f"{span(now - when)} ago"
+
+
+def money(amount: float) -> str:
+    """US dollars the way a marketplace shows them: ``$1,500``, ``$12.50``."""
+    if amount == int(amount):
+        return f"${int(amount):,}"
+    return f"${amount:,.2f}"
