@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bidflow.models import SourceState
+from bidflow.store.alerts import raise_alert
 from bidflow.types import utcnow
 
 # After this many failed polls in a row a source is reported as failing (and alerted on).
@@ -69,7 +70,9 @@ def record_success(
 def record_failure(
     *, session: Session, name: str, kind: str, error: str, now: datetime | None = None
 ) -> SourceState:
-    """Note a poll that could not read the feed at all."""
+    """Note a poll (or push) that could not be read at all. From the ``FAILING_AFTER``-th failure
+    in a row, an alert for the owners is queued, once per run of failures: every way a feed can
+    fail (polled or pushed) alerts the same way."""
     now = now or utcnow()
     state = source_state(session=session, name=name, kind=kind)
     state.status = "error"
@@ -77,4 +80,16 @@ def record_failure(
     state.last_error = error
     state.consecutive_failures += 1
     session.add(state)
+    if state.consecutive_failures >= FAILING_AFTER:
+        since = state.last_success_at.isoformat() if state.last_success_at else "never"
+        raise_alert(
+            session=session,
+            dedupe_key=f"source-failing:{name}:{since}",
+            kind="source_failing",
+            recipient="owners",
+            text=(
+                f"Feed '{name}' has failed {state.consecutive_failures} polls in a row"
+                f" (last success: {since}). Last error: {error}"
+            ),
+        )
     return state

@@ -15,10 +15,8 @@ from bidflow import db
 from bidflow.config import AgencyConfig, FeedConfig
 from bidflow.errors import FeedError
 from bidflow.settings import Settings
-from bidflow.store.alerts import raise_alert
 from bidflow.store.jobs import known_external_ids, store_jobs
 from bidflow.store.sources import (
-    FAILING_AFTER,
     is_due,
     record_failure,
     record_success,
@@ -118,18 +116,4 @@ def poll_feed(
 def _fail(summary: SourceSummary, feed: FeedConfig, url: str, error: str, now: datetime) -> None:
     summary.status, summary.error = "error", error
     with db.session_scope(url) as session:
-        state = record_failure(
-            session=session, name=feed.name, kind=feed.kind, error=error, now=now
-        )
-        if state.consecutive_failures >= FAILING_AFTER:
-            since = state.last_success_at.isoformat() if state.last_success_at else "never"
-            raise_alert(
-                session=session,
-                dedupe_key=f"source-failing:{feed.name}:{since}",
-                kind="source_failing",
-                recipient="owners",
-                text=(
-                    f"Feed '{feed.name}' has failed {state.consecutive_failures} polls in a row"
-                    f" (last success: {since}). Last error: {error}"
-                ),
-            )
+        record_failure(session=session, name=feed.name, kind=feed.kind, error=error, now=now)

@@ -12,7 +12,7 @@ from sqlmodel import select
 from starlette.types import Message, Receive, Scope, Send
 
 from bidflow.db import session_scope
-from bidflow.models import Job
+from bidflow.models import Alert, Job
 from connectors.feeds.webhook import sign
 from tests.web.browser import serve
 from tests.web.hooks import SECRET, health, item, signed, stored_ids
@@ -159,3 +159,14 @@ def test_push_over_real_http(hooks_app: FastAPI, sqlite_url: str) -> None:
     assert response.status_code == 200
     assert response.json()["new"] == 2
     assert in_database == ["ext-1", "ext-2"]
+
+
+def test_a_pushed_feed_failing_three_times_alerts_the_owners_once(
+    hook: TestClient, sqlite_url: str
+) -> None:
+    for _ in range(4):
+        assert hook.post("/hooks/jobs/alerts", **signed([item(1, title=None)])).status_code == 422
+    with session_scope(sqlite_url) as session:
+        alerts = session.exec(select(Alert)).all()
+    assert [(a.kind, a.recipient) for a in alerts] == [("source_failing", "owners")]
+    assert "Feed 'alerts' has failed 3" in alerts[0].text
