@@ -14,14 +14,10 @@ from datetime import datetime
 from bidflow import db
 from bidflow.config import AgencyConfig, FeedConfig
 from bidflow.errors import FeedError
+from bidflow.models import SourceState
 from bidflow.settings import Settings
 from bidflow.store.jobs import known_external_ids, store_jobs
-from bidflow.store.sources import (
-    is_due,
-    record_failure,
-    record_success,
-    source_state,
-)
+from bidflow.store.sources import all_source_states, is_due, record_failure, record_success
 from connectors.feeds.base import FetchContext
 from connectors.feeds.registry import PUSH_KINDS, build_source
 
@@ -52,14 +48,9 @@ def due_feeds(
     feeds = [f for f in agency.feeds if f.enabled and f.kind not in PUSH_KINDS]
     if include_not_due:
         return feeds
-    with db.session_scope(url) as session:
-        return [
-            feed
-            for feed in feeds
-            if is_due(
-                source_state(session=session, name=feed.name, kind=feed.kind), feed.poll_every, now
-            )
-        ]
+    with db.session_scope(url) as session:  # one read for every feed, nothing written
+        states = {state.name: state for state in all_source_states(session=session)}
+    return [feed for feed in feeds if is_due(states.get(feed.name), feed.poll_every, now)]
 
 
 def poll_feed(
@@ -69,7 +60,8 @@ def poll_feed(
     they are recorded in its health and returned in ``error``, so other feeds go on."""
     summary = SourceSummary(source=feed.name)
     with db.session_scope(url) as session:
-        cursor = dict(source_state(session=session, name=feed.name, kind=feed.kind).cursor)
+        saved = session.get(SourceState, feed.name)
+        cursor = dict(saved.cursor) if saved is not None else {}
 
     def known(ids: Collection[str]) -> set[str]:
         with db.session_scope(url) as session:
