@@ -64,6 +64,12 @@ def run_pipeline(config_path: str | None, console: Console) -> tuple[PipelineSum
 
 def print_summary(summary: PipelineSummary, seconds: float) -> None:
     """What the cycle did, in a few lines a person can scan."""
+    if not summary.sources:
+        click.secho(
+            "No feed was polled: every feed in the config is disabled or pushed to the webhook."
+            " Enable one (`enabled: true`; docs/sources.md) and check it with `bidflow check`.",
+            fg="yellow",
+        )
     for source in summary.sources:
         if source.error:
             click.secho(f"  {source.source}: failed — {source.error}", fg="red")

@@ -35,7 +35,8 @@ def sources(config_path: Path | None) -> None:
     header = ("feed", "kind", "status", "last success", "fails", "new", "total", "lag")
     table = [header] + [
         (
-            row.name + (" (removed)" if row.removed else ""),
+            row.name
+            + (" (removed)" if row.removed else " (disabled)" if row.enabled is False else ""),
             row.kind,
             row.status_label,
             row.last_success,

@@ -138,3 +138,12 @@ def test_status_and_report_follow_the_pipeline(tmp_path: Path) -> None:
     )
     assert rows[1] == "Ana,4,1,1,1,0,0.25,1.0,0.0"
     assert rows[2] == "Ben,0,0,0,0,0,,,"
+
+
+def test_a_run_with_no_enabled_feed_says_what_to_do(bidflow_home: Path) -> None:
+    assert invoke("init").exit_code == 0  # the example config ships every feed disabled
+    ran = invoke("run")
+    assert ran.exit_code == 0
+    assert "No feed was polled: every feed in the config is disabled" in ran.stdout
+    listed = invoke("sources").stdout
+    assert "python-jobs (disabled)" in listed
