@@ -1,7 +1,8 @@
 """Ingest throughput: a 20,000-job snapshot polled through the real files feed into SQLite and
 PostgreSQL, side by side with a plain ``executemany`` insert of the same rows.
 
-For each database: new jobs/s (first poll: read, normalise, dedupe, store), re-ingest jobs/s
+For each database: new jobs/s (first poll: read, normalise, dedupe, store; the ingest workers
+start inside the measured poll, cold, on SQLite), the same with no worker process, re-ingest jobs/s
 (second poll of the same snapshot: all duplicates), store-only jobs/s (``store_jobs`` on the
 normalised jobs) and the plain ``executemany`` floor. The last line is one JSON object.
 Run: ``python bench/ingest.py [N]``. PostgreSQL: BIDFLOW_TEST_POSTGRES_URL or the local cluster.
@@ -62,7 +63,7 @@ def measure(url: str, snapshot: Path, home: Path, floor_url: str) -> dict[str, f
     again: dict[str, Any] = {}
     again_s = _seconds(lambda: again.update(vars(poll_feed(feed, agency, settings, url, utcnow()))))
     source = FilesSource(name="floor", path=snapshot)
-    jobs = source.fetch(FetchContext(now=utcnow(), home=home)).jobs
+    jobs = source.fetch(FetchContext(now=utcnow(), home=home)).complete().jobs
     rows = [job.model_dump() | {"first_seen_at": utcnow()} for job in jobs]
 
     def floor() -> None:
@@ -70,6 +71,12 @@ def measure(url: str, snapshot: Path, home: Path, floor_url: str) -> dict[str, f
             connection.execute(insert(Job.__table__), rows)  # type: ignore[attr-defined]
 
     floor_s = _seconds(floor)
+    # The same first poll with normalising kept in the poller's process, into the floor's
+    # database (emptied): what BIDFLOW_INGEST_WORKERS=0 or a one-CPU machine gets.
+    with db.get_engine(floor_url).begin() as connection:
+        connection.execute(Job.__table__.delete())  # type: ignore[attr-defined]
+    alone = Settings(home=home, database_url=floor_url, ingest_workers=0)
+    alone_s = _seconds(lambda: poll_feed(feed, agency, alone, floor_url, utcnow()))
 
     def store_only() -> None:
         relabelled = [job.model_copy(update={"source": "store-only"}) for job in jobs]
@@ -81,6 +88,7 @@ def measure(url: str, snapshot: Path, home: Path, floor_url: str) -> dict[str, f
     assert first["new"] == len(jobs) and again["new"] == 0, (first, again)
     return {
         "new_jobs_per_s": round(first["new"] / first_s),
+        "new_jobs_per_s_one_process": round(first["new"] / alone_s),
         "reingest_jobs_per_s": round(again["fetched"] / again_s),
         "store_only_jobs_per_s": round(len(jobs) / store_s),
         "executemany_jobs_per_s": round(len(rows) / floor_s),

@@ -56,6 +56,8 @@ class JobBase(SQLModel):
     # The marketplace's own identity of the posting (Upwork ciphertext, or the URL without
     # tracking parameters), so one job reached through two feeds is stored once.
     canonical_key: str | None = Field(default=None, max_length=512)
+    # The item as the feed gave it, for re-reading; without a plain-text description, which
+    # is ``description`` already.
     raw: dict[str, Any] = _json(default_factory=dict)
 
 

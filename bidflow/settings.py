@@ -5,6 +5,7 @@ Built lazily by :func:`get_settings` so that importing bidflow never reads the e
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM server.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request LLM timeout.")
     llm_concurrency: int = Field(default=8, ge=1, description="LLM requests in flight at once.")
+    ingest_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Processes that normalise large polls while they are stored"
+        " (default: one fewer than the CPUs; 0: none).",
+    )
     web_host: str = Field(default="127.0.0.1", description="Address the review desk listens on.")
     web_port: int = Field(default=8765, ge=1, le=65535, description="Port of the review desk.")
     timezone: TimezoneName = Field(
@@ -89,6 +96,13 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def workers(self) -> int:
+        """Ingest worker processes: as configured, else one per CPU beyond the poller's."""
+        if self.ingest_workers is not None:
+            return self.ingest_workers
+        return max((os.cpu_count() or 1) - 1, 0)
 
     @property
     def review_url(self) -> str:

@@ -1,6 +1,6 @@
-"""Job feeds: one Protocol (``FeedSource``), one registry from config ``kind`` to source."""
+"""Job feeds: one Protocol (``connectors.feeds.base.FeedSource``), one registry from config
+``kind`` to source (``connectors.feeds.registry``).
 
-from connectors.feeds.base import FeedBatch, FeedSource, FetchContext
-from connectors.feeds.registry import FEED_SOURCES, PUSH_KINDS, build_source
-
-__all__ = ["FEED_SOURCES", "PUSH_KINDS", "FeedBatch", "FeedSource", "FetchContext", "build_source"]
+Nothing is imported here: ingest worker processes import the parsing modules alone, without
+every source's client library.
+"""

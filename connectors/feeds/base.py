@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ class FetchContext:
     # Which of these external ids this source has stored already; lets a source stop paging
     # (or skip normalising) at the first job it has seen before.
     known: Callable[[Collection[str]], set[str]] = _nothing_known
+    # Processes that may normalise a large poll while it is stored; 0: all in this one.
+    workers: int = 0
 
 
 @dataclass
@@ -44,6 +46,31 @@ class FeedBatch:
     cursor: dict[str, Any] | None = None
     status: SourceStatus = "ok"
     already_known: int = 0  # items skipped unread because their ids were stored before
+    # Jobs still being normalised (a large poll), as (jobs, problems) chunks in order.
+    pending: Iterator[tuple[list[JobBase], list[str]]] | None = None
+
+    def chunks(self, size: int) -> Iterator[list[JobBase]]:
+        """The jobs in groups of ``size``, pending ones as they become ready; ``jobs`` and
+        ``problems`` grow as pending chunks arrive, and are complete once this is exhausted."""
+        done = 0
+        while True:
+            while len(self.jobs) - done >= size or (self.pending is None and done < len(self.jobs)):
+                yield self.jobs[done : done + size]
+                done += size
+            if self.pending is None:
+                return
+            ready = next(self.pending, None)
+            if ready is None:
+                self.pending = None
+            else:
+                self.jobs.extend(ready[0])
+                self.problems.extend(ready[1])
+
+    def complete(self) -> FeedBatch:
+        """This batch with every pending job normalised into ``jobs``."""
+        for _ in self.chunks(len(self.jobs) + 1):
+            pass
+        return self
 
 
 class FeedSource(Protocol):

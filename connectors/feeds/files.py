@@ -13,8 +13,11 @@ from typing import Any
 from bidflow.errors import FeedError
 from connectors.feeds.base import FeedBatch, FetchContext
 from connectors.feeds.items import DEFAULT_MAPPING, add_new_items, item_key
+from connectors.feeds.workers import warm_up
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+# A file this large holds a few thousand jobs: enough to be normalised in worker processes.
+_LARGE_FILE = 2_000_000
 
 
 @dataclass
@@ -35,6 +38,8 @@ class FilesSource:
             if name not in DEFAULT_MAPPING
         )
         mapping = {**DEFAULT_MAPPING, **self.mapping}
+        if context.workers and _size(self.path) >= _LARGE_FILE:
+            warm_up(context.workers)  # the workers start while the file is read
         labelled = []
         for where, item in self._items(batch):
             if isinstance(item, _Broken):
@@ -121,6 +126,13 @@ def _json_items(path: Path, text: str) -> Iterator[tuple[str, Any]]:
         raise FeedError(f'{path}: expected a JSON array of jobs (or {{"jobs": [...]}})')
     for number, item in enumerate(data, start=1):  # counted from 1, like lines and RSS items
         yield f"item {number}", item
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it will say what is wrong
 
 
 def _guess_format(path: Path, text: str) -> str:

@@ -20,6 +20,7 @@ from connectors.feeds.parsing import (
     split_list,
     tidy_text,
 )
+from connectors.feeds.workers import PARALLEL_FROM, normalise_chunk, normalised_in_workers
 
 # Job field -> where it is in an item by default (dotted for nested JSON; in CSV "client.x" is
 # also found as the column "client_x").
@@ -118,10 +119,15 @@ def normalize_item(
         raise ValueError(f"expected an object with job fields, got {type(item).__name__}")
     notes: list[str] = []
     # Every mapped value read once, blanks ("N/A", "") as None: fields are asked for repeatedly.
+    # The blank test is inlined: this loop runs once per field of every job ingested.
     found: dict[str, Any] = {}
     for name, key in mapping.items():
         value = item[key] if key in item else _lookup(item, key)
-        found[name] = None if _blank(value) else value
+        if type(value) is str and (
+            value.strip().lower() in _MISSING if len(value) < 16 else value.isspace()
+        ):
+            value = None
+        found[name] = value
     get = found.get
 
     def text(name: str) -> str | None:
@@ -191,10 +197,22 @@ def normalize_item(
         client_feedback=_number(get("client_feedback"), mapping["client_feedback"], notes),
         client_member_since=when("client_member_since"),
         content_hash=digest,
-        raw=dict(item),
+        raw=_raw(item, mapping["description"], keep_description=html_descriptions),
         **values,
     )
     return job, notes
+
+
+def _raw(
+    item: Mapping[str, Any], description_key: str, *, keep_description: bool
+) -> dict[str, Any]:
+    """The item as received, for re-reading later. A plain-text description is left out: it
+    is the job's ``description`` already, and on a long posting it would double what each job
+    costs to store and write."""
+    raw = dict(item)
+    if not keep_description:
+        raw.pop(description_key, None)
+    return raw
 
 
 def _cut(value: str | None, limit: int) -> str | None:
@@ -261,22 +279,22 @@ def add_new_items(
 ) -> None:
     """Normalise ``(label, item, external id)`` triples into ``batch``: items whose ids this
     source stored before are counted, not re-read; an item that cannot be a job becomes one
-    problem line starting with its label ("jobs.json: item 4"), the others go on."""
+    problem line starting with its label ("jobs.json: item 4"), the others go on. A large poll
+    is left in ``batch.pending``, normalised by worker processes while the first chunks are
+    stored (``context.workers``)."""
     known = context.known([key for _, _, key in labelled if key])
-    for label, item, key in labelled:
-        if key in known:
-            batch.already_known += 1
-            continue
-        try:
-            job, notes = normalize_item(
-                item,
-                mapping,
-                source=batch.source,
-                fetched_at=context.now,
-                html_descriptions=html_descriptions,
-            )
-        except ValueError as exc:
-            batch.problems.append(f"{label}: {exc}; skipped")
-            continue
-        batch.jobs.append(job)
-        batch.problems.extend(f"{label}: {note}" for note in notes)
+    todo = [(label, item) for label, item, key in labelled if key not in known]
+    batch.already_known += len(labelled) - len(todo)
+    if context.workers and len(todo) >= PARALLEL_FROM:
+        batch.pending = normalised_in_workers(
+            todo,
+            mapping,
+            source=batch.source,
+            fetched_at=context.now,
+            html_descriptions=html_descriptions,
+            workers=context.workers,
+        )
+        return
+    jobs, problems = normalise_chunk(todo, mapping, batch.source, context.now, html_descriptions)
+    batch.jobs.extend(jobs)
+    batch.problems.extend(problems)

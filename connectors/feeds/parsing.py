@@ -189,18 +189,37 @@ _OTHER_BREAK = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+# Whitespace that tidy text never holds: anything but a space or a line break.
+_ODD_SPACE = re.compile(r"[^\S \n]")
+
+
 def tidy_text(text: str) -> str:
     """Plain text with runs of spaces folded, lines trimmed and at most one blank line in a row.
 
     str.split per line rather than regexes: this is on every job's path, and Python's regex
-    engine pays per match, i.e. per word.
+    engine pays per match, i.e. per word. Text that is tidy already (most feeds' is) is found
+    so by substring searches and returned as it is.
     """
+    if _is_tidy(text):
+        return text
     if _OTHER_BREAK.search(text):
         text = _OTHER_BREAK.sub("\n", text.replace("\r\n", "\n"))
     text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
+
+
+def _is_tidy(text: str) -> bool:
+    return not (
+        "  " in text
+        or " \n" in text
+        or "\n " in text
+        or "\n\n\n" in text
+        or text[:1].isspace()
+        or text[-1:].isspace()
+        or _ODD_SPACE.search(text)
+    )
 
 
 def split_list(value: object) -> list[str]:

@@ -67,7 +67,9 @@ def poll_feed(
         with db.session_scope(url) as session:
             return known_external_ids(session=session, source=feed.name, external_ids=ids)
 
-    context = FetchContext(now=now, home=settings.home, cursor=cursor, known=known)
+    context = FetchContext(
+        now=now, home=settings.home, cursor=cursor, known=known, workers=settings.workers
+    )
     try:
         batch = build_source(feed, agency).fetch(context)
     except FeedError as exc:
@@ -77,31 +79,32 @@ def poll_feed(
         log.exception("feed %s failed unexpectedly", feed.name)
         _fail(summary, feed, url, f"{feed.name}: unexpected {type(exc).__name__}: {exc}", now)
         return summary
-    summary.status, summary.problems = batch.status, batch.problems
-    summary.fetched = len(batch.jobs) + batch.already_known
-    summary.duplicates = batch.already_known
-    chunks = [batch.jobs[i : i + STORE_CHUNK] for i in range(0, len(batch.jobs), STORE_CHUNK)]
-    newest = max((j.posted_at for j in batch.jobs if j.posted_at), default=None)
-    for number, chunk in enumerate(chunks or [[]], start=1):
+    newest: datetime | None = None
+    for chunk in batch.chunks(STORE_CHUNK):
         with db.session_scope(url) as session:
             stored = store_jobs(session=session, jobs=chunk)
-            summary.new += len(stored.new_ids)
-            summary.duplicates += stored.duplicates
-            summary.linked += stored.linked
-            if number == max(len(chunks), 1):
-                # The cursor moves only with the last jobs it covers: a poll killed halfway
-                # is simply repeated, and unique keys absorb what was already stored.
-                record_success(
-                    session=session,
-                    name=feed.name,
-                    kind=feed.kind,
-                    status=batch.status,
-                    fetched=summary.fetched,
-                    new=summary.new,
-                    newest_posted_at=newest,
-                    cursor=batch.cursor,
-                    now=now,
-                )
+        summary.new += len(stored.new_ids)
+        summary.duplicates += stored.duplicates
+        summary.linked += stored.linked
+        posted = [job.posted_at for job in chunk if job.posted_at is not None]
+        newest = max([*posted, newest] if newest else posted, default=None)
+    summary.status, summary.problems = batch.status, batch.problems
+    summary.fetched = len(batch.jobs) + batch.already_known
+    summary.duplicates += batch.already_known
+    # The cursor moves only once the jobs it covers are stored: a poll killed halfway is
+    # simply repeated, and unique keys absorb what was already stored.
+    with db.session_scope(url) as session:
+        record_success(
+            session=session,
+            name=feed.name,
+            kind=feed.kind,
+            status=batch.status,
+            fetched=summary.fetched,
+            new=summary.new,
+            newest_posted_at=newest,
+            cursor=batch.cursor,
+            now=now,
+        )
     return summary
 
 

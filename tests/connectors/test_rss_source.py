@@ -11,7 +11,7 @@ import pytest
 
 from bidflow.config import RssFeedConfig
 from bidflow.samples.generator import RSS_COUNT, SampleJob
-from connectors.feeds import build_source
+from connectors.feeds.registry import build_source
 from connectors.feeds.rss import RssSource
 from tests.connectors.feed_builders import rss_document, rss_item
 from tests.connectors.servers import FeedServer
