@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 
@@ -30,6 +31,16 @@ _TRACKING = re.compile(r"^(utm_.*|source|ref|referrer|referrer_url_path|fbclid|g
 
 
 _KEY_LIMIT = 512  # the column's width
+
+
+def client_fingerprint(country: str | None, member_since: datetime | None) -> str | None:
+    """A marketplace client's identity when no feed names it: marketplaces do not publish a
+    client id, but a client's country and the moment they joined (to the second, as Upwork's API
+    gives it) are theirs alone in practice. None without both."""
+    if not country or member_since is None:
+        return None
+    moment = member_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"fp:{country.strip().casefold()}|{moment}"
 
 
 def canonical_key(url: str | None, external_id: str | None = None) -> str | None:

@@ -52,6 +52,13 @@ class JobBase(SQLModel):
     client_feedback: float | None = None
     client_reviews: int | None = None
     client_member_since: datetime | None = _when(default=None)
+    # Who the client is, as far as a feed tells: a feed's own client id ("id:…"), else a
+    # fingerprint of their country and member-since moment ("fp:…"); None when neither is
+    # known. Cooldowns, blocklists and "previous client" preferences key on it.
+    client_key: str | None = Field(default=None, max_length=128)
+    client_name: str | None = None
+    weekly_budget: float | None = None  # hourly jobs with a weekly budget, in USD
+    job_hires: int | None = None  # freelancers the client already hired on this job
     content_hash: str = Field(max_length=64)
     # The marketplace's own identity of the posting (Upwork ciphertext, or the URL without
     # tracking parameters), so one job reached through two feeds is stored once.
@@ -71,6 +78,7 @@ class Job(JobBase, table=True):
         # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
         Index("uq_job_canonical_key", "canonical_key", unique=True),
         Index("ix_job_posted_at", "posted_at"),
+        Index("ix_job_client_key", "client_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -138,6 +146,10 @@ class Decision(SQLModel, table=True):
     routed: bool = False  # the one bidder this job goes to
     reasons: list[dict[str, str]] = _json(default_factory=list)
     decided_at: datetime = _when(default_factory=utcnow)
+    # A routed job a guardrail held back (caps, Connects, cooldown, quiet hours, spacing): why,
+    # and since when. Reconsidered while the job is fresh; cleared when it is drafted.
+    parked_reason: str | None = Field(default=None, sa_type=Text)
+    parked_at: datetime | None = _when(default=None)
 
 
 class ProposalStatus(StrEnum):
@@ -183,7 +195,8 @@ class Proposal(SQLModel, table=True):
     reviewer: str | None = None
     reject_reason: str | None = None
     bid_amount: float | None = None
-    connects: int | None = None
+    connects: int | None = None  # spent, as recorded when marked sent
+    connects_estimate: int | None = None  # expected when queued (agency.connects_per_job)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
     sent_at: datetime | None = _when(default=None)

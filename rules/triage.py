@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bidflow.config import AgencyConfig, BidderConfig, RulesetConfig
@@ -57,9 +58,18 @@ class BidderSlot:
 
 
 def triage_jobs(
-    jobs: Sequence[Job], bidders: Sequence[BidderSlot], agency: AgencyConfig
+    jobs: Sequence[Job],
+    bidders: Sequence[BidderSlot],
+    agency: AgencyConfig,
+    *,
+    now: datetime | None = None,
+    room: Mapping[int, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Decision rows for every (job, bidder) pair, with at most one routed bidder per job.
+
+    ``now`` anchors freshness (default: the current time). ``room`` is each bidder's free
+    capacity by bidder id (from ``rules.guardrails``); routing prefers bidders with room, and
+    a bidder without an entry counts as having room.
 
     Routing takes the best fit, then the higher score, then the bidder with fewer jobs routed in
     this batch, so work spreads across equally good bidders.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bidflow.config.base import ConfigModel
+from bidflow.config.feeds import parse_duration
 
 PROPOSAL_BUCKETS: tuple[str, ...] = (
     "Less than 5",
@@ -81,6 +83,19 @@ class CompetitionRules(ConfigModel):
         return self
 
 
+class FreshnessRules(ConfigModel):
+    """How old a job may be and still be worth a proposal (replies in the first minutes win)."""
+
+    max_age: timedelta | None = Field(
+        default=None, description="Oldest posting still bid on, e.g. '6h' or 'PT90M'."
+    )
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return None if value is None else parse_duration(value)
+
+
 class FitRules(ConfigModel):
     """How well a job must match the bidder's skills."""
 
@@ -94,5 +109,6 @@ class RulesetConfig(ConfigModel):
     budget: BudgetRules = Field(default_factory=BudgetRules)
     client: ClientRules = Field(default_factory=ClientRules)
     competition: CompetitionRules = Field(default_factory=CompetitionRules)
+    freshness: FreshnessRules = Field(default_factory=FreshnessRules)
     fit: FitRules = Field(default_factory=FitRules)
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5

@@ -11,7 +11,7 @@ from sqlalchemy import exists, or_, select
 from sqlmodel import Session, col
 
 from bidflow.errors import NotFoundError
-from bidflow.fingerprint import canonical_key
+from bidflow.fingerprint import canonical_key, client_fingerprint
 from bidflow.models import Decision, Job, JobAlias, JobBase
 from bidflow.store.upsert import bulk_insert_ignoring_duplicates, insert_ignoring_duplicates
 from bidflow.types import utcnow
@@ -64,6 +64,9 @@ def store_jobs(*, session: Session, jobs: Sequence[JobBase]) -> StoredJobs:
         # payload, the largest cost of a bulk insert after the insert itself.
         row = dict(vars(job))
         row["canonical_key"] = row["canonical_key"] or canonical_key(job.url, job.external_id)
+        row["client_key"] = row["client_key"] or client_fingerprint(
+            job.client_country, job.client_member_since
+        )
         rows.setdefault((job.source, job.external_id), row | {"first_seen_at": now})
     for source, external_ids in _ids_by_source(rows.values()).items():
         for known in known_external_ids(session=session, source=source, external_ids=external_ids):

@@ -49,11 +49,16 @@ DEFAULT_MAPPING: dict[str, str] = {
     "client_feedback": "client.feedback",
     "client_reviews": "client.reviews",
     "client_member_since": "client.member_since",
+    "client_id": "client.id",
+    "client_name": "client.name",
+    "weekly_budget": "weekly_budget",
+    "job_hires": "hires_on_job",
 }
 # For sources that build items keyed by job field names themselves (RSS labels, browser pages).
 IDENTITY_MAPPING: dict[str, str] = {name: name for name in DEFAULT_MAPPING}
 _MISSING = {"", "n/a", "na", "none", "null", "-"}
 _INTEGER_FIELDS = (
+    "job_hires",
     "interviewing",
     "invites_sent",
     "client_hires",
@@ -196,6 +201,9 @@ def normalize_item(
         client_total_spent=parse_money(text("client_total_spent")),
         client_feedback=_number(get("client_feedback"), mapping["client_feedback"], notes),
         client_member_since=when("client_member_since"),
+        client_key=_cut(f"id:{client_id}", 128) if (client_id := text("client_id")) else None,
+        client_name=text("client_name"),
+        weekly_budget=parse_money(text("weekly_budget")),
         content_hash=digest,
         raw=_raw(item, mapping["description"], keep_description=html_descriptions),
         **values,

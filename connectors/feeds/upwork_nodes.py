@@ -70,6 +70,7 @@ def node_to_job(node: Any, *, source: str) -> tuple[JobBase, list[str]]:
         client_feedback=read.number("client.totalFeedback"),
         client_reviews=read.whole("client.totalReviews"),
         client_member_since=read.when("client.memberSinceDateTime"),
+        weekly_budget=read.money("weeklyBudget"),
         content_hash=content_hash(title, description),
         raw=dict(node),
     )
