@@ -45,10 +45,20 @@ def get_engine(url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits when the block ends cleanly and rolls back otherwise."""
+def session_scope(url: str, *, write: bool = False) -> Iterator[Session]:
+    """A session that commits when the block ends cleanly and rolls back otherwise.
+
+    ``write=True`` is for check-then-write transactions (caps, claims): on SQLite it takes the
+    database's write lock before the first read, so no other process can write in between.
+    PostgreSQL needs no such lock; callers lock the rows they count instead.
+    """
     with Session(get_engine(url), expire_on_commit=False) as session:
         try:
+            if write and session.get_bind().dialect.name == "sqlite":
+                # pysqlite opens a transaction only before the first INSERT/UPDATE, after any
+                # reads; an explicit BEGIN IMMEDIATE replaces that (it then sees a transaction
+                # open and issues no BEGIN of its own) and waits out busy_timeout for the lock.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except BaseException:

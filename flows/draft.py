@@ -1,26 +1,29 @@
-"""Draft: write a letter for every routed job, within each bidder's caps, into the review queue."""
+"""Draft: write a letter for every routed job, within each bidder's guardrails, into the review
+queue. Jobs a guardrail holds back are parked with the reason and retried on later runs while
+they are fresh."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from bidflow import db
-from bidflow.models import Decision, Proposal
-from bidflow.store.decisions import routed_without_proposal
-from bidflow.store.proposals import queue_proposal
+from bidflow.models import Proposal
+from bidflow.store.decisions import claim_for_drafting, release_draft_claims
 from bidflow.types import utcnow
-from connectors.llm import DraftRequest, DraftResult, draft_all, drafter_for
+from connectors.llm import DraftResult, draft_all, drafter_for
 from flows.context import FlowContext, flow_context
+from flows.draft_plan import PlannedDraft, plan_drafts
 from flows.progress import report
-from prompts.assemble import proposal_prompt
-from rules.guardrails import bidder_capacity
+from rules.guardrails import queue_within_guardrails, unchecked_client_flag
 
-BACKLOG_LIMIT = 1_000
 ACTOR = "drafter"
 
 
@@ -32,55 +35,53 @@ class DraftSummary:
     offline: int = 0
     llm_failures: int = 0
     parked: Counter[str] = field(default_factory=Counter)  # bidder -> jobs left for later
-    binding_caps: dict[str, str] = field(default_factory=dict)  # bidder -> the cap that binds
+    binding_caps: dict[str, str] = field(default_factory=dict)  # bidder -> the guardrail that binds
+    expired: int = 0  # parked or waiting jobs that went stale and are no longer retried
 
 
-def _plan(context: FlowContext, summary: DraftSummary) -> list[tuple[DraftRequest, Decision]]:
-    """Requests for routed jobs without a draft, as many per bidder as its caps still allow."""
-    configs = {slot.id: slot.config for slot in context.bidders}
-    planned: list[tuple[DraftRequest, Decision]] = []
-    with db.session_scope(context.url) as session:
-        pending = routed_without_proposal(session=session, limit=BACKLOG_LIMIT)
-        room: dict[int, int] = {}
-        now = utcnow()
-        for decision, job, bidder in pending:
-            config = configs.get(decision.bidder_id)
-            if config is None:
-                continue  # bidder removed from the config since triage
-            if decision.bidder_id not in room:
-                capacity = bidder_capacity(
-                    session=session,
-                    bidder_id=decision.bidder_id,
-                    bidder=config,
-                    agency=context.agency,
-                    now=now,
-                )
-                room[decision.bidder_id] = capacity.remaining
-                summary.binding_caps[bidder.name] = capacity.binding
-            if room[decision.bidder_id] <= 0:
-                # Parked, not dropped: the decision stays routed and is drafted when room frees.
-                summary.parked[bidder.name] += 1
-                continue
-            room[decision.bidder_id] -= 1
-            prompt = proposal_prompt(job, config, context.agency)
-            request = DraftRequest(
-                key=decision.id or 0,
-                system=prompt.system,
-                user=prompt.user,
-                offline_variables=prompt.offline_variables,
-            )
-            planned.append((request, decision))
-    return planned
+Claim = Callable[[Sequence[int]], list[int]]
 
 
-def draft_backlog(context: FlowContext) -> DraftSummary:
-    """Draft every routed job that has room under its bidder's caps; returns what was queued."""
+@contextmanager
+def _draft_claims(url: str) -> Iterator[Claim]:
+    """Claims on routed decisions that last the whole run, LLM calls included, so concurrent
+    workers draft different jobs (PostgreSQL session advisory locks on a connection held open
+    outside any transaction). SQLite has one writer at a time and no such locks: every
+    decision is "claimed", and a job two processes both drafted is queued once, by its key."""
+    engine = db.get_engine(url)
+    if engine.dialect.name != "postgresql":
+        yield list
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        try:
+            yield lambda ids: claim_for_drafting(connection=connection, decision_ids=ids)
+        finally:
+            release_draft_claims(connection=connection)
+
+
+def draft_backlog(context: FlowContext, *, now: datetime | None = None) -> DraftSummary:
+    """Draft every routed job the guardrails leave room for; park the rest with the reason.
+
+    ``now`` anchors planning (freshness, capacity); queueing re-checks at the current time
+    unless ``now`` is given (tests pin it)."""
     summary = DraftSummary()
-    planned = _plan(context, summary)
-    if not planned:
-        return summary
-    decisions = {request.key: decision for request, decision in planned}
-    names = {slot.id: slot.config.name for slot in context.bidders}
+    with _draft_claims(context.url) as claim:
+        with db.session_scope(context.url, write=True) as session:
+            plan = plan_drafts(session=session, context=context, claim=claim, now=now or utcnow())
+        summary.parked.update(plan.parked)
+        summary.binding_caps.update(plan.binding)
+        summary.expired = plan.expired
+        if plan.drafts:
+            _draft_and_queue(context, plan.drafts, summary, now)
+    return summary
+
+
+def _draft_and_queue(
+    context: FlowContext,
+    planned: list[PlannedDraft],
+    summary: DraftSummary,
+    now: datetime | None,
+) -> None:
     done = 0
 
     def progress(_: DraftResult) -> None:
@@ -88,33 +89,52 @@ def draft_backlog(context: FlowContext) -> DraftSummary:
         done += 1
         report("draft", done, len(planned))
 
+    # The LLM calls run outside any transaction; each result is queued in its own.
     results = asyncio.run(
         draft_all(
-            [request for request, _ in planned],
+            [item.request for item in planned],
             drafter_for(context.settings),
             concurrency=context.settings.llm_concurrency,
             on_done=progress,
         )
     )
-    with db.session_scope(context.url) as session:
-        for result in results:
-            decision = decisions[result.key]
-            proposal = Proposal(
-                job_id=decision.job_id,
-                bidder_id=decision.bidder_id,
-                draft_text=result.text,
-                model=result.model,
-                offline=result.offline,
-                tokens_in=result.tokens_in,
-                tokens_out=result.tokens_out,
-                tokens_cached=result.tokens_cached,
-                flags=[{"check": "offline", "reason": result.error}] if result.error else [],
+    by_key = {item.request.key: item for item in planned}
+    for result in results:
+        item = by_key[result.key]
+        flags = [{"check": "offline", "reason": result.error}] if result.error else []
+        if flag := unchecked_client_flag(item.job, context.agency):
+            flags.append(flag)
+        proposal = Proposal(
+            job_id=item.decision.job_id,
+            bidder_id=item.decision.bidder_id,
+            draft_text=result.text,
+            model=result.model,
+            offline=result.offline,
+            tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out,
+            tokens_cached=result.tokens_cached,
+            flags=flags,
+        )
+        # One transaction per proposal: it locks one bidder, then re-checks every guardrail.
+        with db.session_scope(context.url, write=True) as session:
+            outcome = queue_within_guardrails(
+                session=session,
+                decision=item.decision,
+                job=item.job,
+                bidder=item.bidder,
+                agency=context.agency,
+                proposal=proposal,
+                actor=ACTOR,
+                now=now,
             )
-            if queue_proposal(session=session, proposal=proposal, actor=ACTOR) is not None:
-                summary.drafted[names[decision.bidder_id]] += 1
-                summary.offline += int(result.offline)
-                summary.llm_failures += int(result.error is not None)
-    return summary
+        if outcome is None:
+            continue  # drafted by another worker meanwhile (SQLite has no draft claims)
+        if isinstance(outcome, str):
+            summary.parked[item.bidder.name] += 1  # a concurrent worker took the room
+            continue
+        summary.drafted[item.bidder.name] += 1
+        summary.offline += int(result.offline)
+        summary.llm_failures += int(result.error is not None)
 
 
 @task(name="draft-backlog", cache_policy=NO_CACHE)
@@ -128,10 +148,11 @@ def draft_flow(config_path: str | None = None) -> DraftSummary:
     summary = draft_task(flow_context(config_path))
     logger = get_run_logger()
     logger.info(
-        "draft: %d queued (%d offline, %d LLM failures), %d parked by caps",
+        "draft: %d queued (%d offline, %d LLM failures), %d parked by guardrails, %d expired",
         sum(summary.drafted.values()),
         summary.offline,
         summary.llm_failures,
         sum(summary.parked.values()),
+        summary.expired,
     )
     return summary

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlmodel import Session
 
 from bidflow import db
 from bidflow.store.decisions import store_decisions
 from bidflow.store.jobs import untriaged_jobs
+from bidflow.store.proposals import clients_bid_for
+from bidflow.types import utcnow
 from flows.context import FlowContext, flow_context
 from flows.progress import report
+from rules.guardrails import bidder_capacity
 from rules.triage import triage_jobs
 
 BATCH = 2_000
@@ -32,16 +37,38 @@ def triage_backlog(context: FlowContext) -> TriageSummary:
     if not context.bidders:
         return summary
     while True:
-        with db.session_scope(context.url) as session:
+        # write=True: on SQLite one process triages at a time; on PostgreSQL the batch's job
+        # rows are claimed (SKIP LOCKED) so concurrent workers take different batches.
+        with db.session_scope(context.url, write=True) as session:
             jobs = untriaged_jobs(session=session, limit=BATCH)
             if not jobs:
                 return summary
-            rows = triage_jobs(jobs, context.bidders, context.agency)
+            now = utcnow()
+            rows = triage_jobs(
+                jobs,
+                context.bidders,
+                context.agency,
+                now=now,
+                room=_room(session, context, now),
+                previous_clients=clients_bid_for(
+                    session=session, client_keys={j.client_key for j in jobs if j.client_key}
+                ),
+            )
             store_decisions(session=session, decisions=rows)
         summary.jobs += len(jobs)
         summary.passed += len({r["job_id"] for r in rows if r["passed"]})
         summary.routed += sum(1 for r in rows if r["routed"])
         report("triage", summary.jobs, summary.jobs)
+
+
+def _room(session: Session, context: FlowContext, now: datetime) -> dict[int, int]:
+    """Each bidder's free capacity now, so routing prefers bidders who can take the job."""
+    return {
+        slot.id: bidder_capacity(
+            session=session, bidder_id=slot.id, bidder=slot.config, agency=context.agency, now=now
+        ).remaining
+        for slot in context.bidders
+    }
 
 
 @task(name="triage-backlog", cache_policy=NO_CACHE)

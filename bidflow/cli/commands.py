@@ -10,6 +10,7 @@ MODULES = (
     "db_commands",
     "demo",
     "pipeline_commands",
+    "rules_commands",
     "sources_commands",
     "status",
     "web_commands",

@@ -30,6 +30,9 @@ def configure_prefect(settings: Settings, *, verbose: bool = False) -> None:
         return
     os.environ.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's temporary server gives up after 20 s, but its first start in a new home (its
+    # database migrations) takes 15-30 s on a small, busy machine: a first demo must not fail.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 

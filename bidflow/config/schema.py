@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from bidflow.config.base import ConfigModel, TimezoneName
-from bidflow.config.feeds import FeedConfig
+from bidflow.config.expression import parse_expression
+from bidflow.config.feeds import FeedConfig, parse_duration
+from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
 from bidflow.config.rulesets import RulesetConfig
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -32,6 +35,22 @@ class BidderCaps(ConfigModel):
     per_day: Count = 20
     per_week: Count = 80
     connects_per_week: Count | None = None
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="No drafts queued in this local window, e.g. '22:00-07:00'."
+    )
+    min_spacing: timedelta | None = Field(
+        default=None, description="Least time between two of the bidder's drafts, e.g. '10m'."
+    )
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> object:
+        return None if value is None else parse_quiet_hours(value)
+
+    @field_validator("min_spacing", mode="before")
+    @classmethod
+    def _spacing(cls, value: object) -> object:
+        return None if value is None else parse_duration(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -81,6 +100,33 @@ class AgencySettings(ConfigModel):
     timezone: TimezoneName = "UTC"
     daily_cap: Count | None = None
     connects_per_job: Count = 16
+    client_cooldown_days: Count = Field(
+        default=30, description="Days before the same client may get another proposal (0: off)."
+    )
+
+
+class AssignmentRule(ConfigModel):
+    """Jobs matching this rule go to ``bidder`` whenever they pass that bidder's ruleset."""
+
+    bidder: Name
+    category: str | None = Field(default=None, description="Part of the job's category.")
+    query: str | None = Field(default=None, description="Keyword expression over the job text.")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_expression(value)  # its error names the position and the fix
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> Self:
+        if self.category is None and self.query is None:
+            raise ValueError(
+                f"the assignment to '{self.bidder}' matches nothing; give it a category, a query"
+                " or both"
+            )
+        return self
 
 
 class AgencyConfig(ConfigModel):
@@ -91,6 +137,7 @@ class AgencyConfig(ConfigModel):
     feeds: list[FeedConfig] = Field(default_factory=list)
     rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
     users: list[UserConfig] = Field(default_factory=list)
+    assignments: list[AssignmentRule] = Field(default_factory=list)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -107,6 +154,12 @@ class AgencyConfig(ConfigModel):
                     f" define it under rulesets or use one of {known}"
                 )
         names = {b.name for b in self.bidders}
+        for rule in self.assignments:
+            if rule.bidder not in names:
+                raise ValueError(
+                    f"an assignment names bidder '{rule.bidder}', which is not in bidders;"
+                    f" use one of {sorted(names)}"
+                )
         for user in self.users:
             if user.bidder is not None and user.bidder not in names:
                 raise ValueError(

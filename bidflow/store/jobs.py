@@ -153,9 +153,18 @@ def _link_aliases(session: Session, sightings: list[dict[str, Any]]) -> int:
 
 
 def untriaged_jobs(*, session: Session, limit: int) -> Sequence[Job]:
-    """The oldest ``limit`` jobs that have no decision yet."""
+    """The oldest ``limit`` jobs that have no decision yet, claimed for this transaction.
+
+    On PostgreSQL the rows are locked and rows another worker has locked are skipped, so
+    concurrent triage runs take different batches. A job whose decisions a worker committed
+    just after this query began may still be returned; its decisions are then skipped on
+    insert by their unique key. On SQLite, call this inside ``session_scope(write=True)``:
+    the write lock lets one process triage at a time.
+    """
     undecided = ~exists().where(col(Decision.job_id) == col(Job.id))
     query = select(Job).where(undecided).order_by(col(Job.id)).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Job)
     return session.execute(query).scalars().all()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,8 @@ from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.types import utcnow
 
 REVIEWABLE = (ProposalStatus.QUEUED, ProposalStatus.APPROVED)
+# Any fixed number will do: it only has to differ from other advisory locks on the database.
+_AGENCY_LOCK = 0x6269_6466  # "bidf"
 
 
 def queue_proposal(*, session: Session, proposal: Proposal, actor: str) -> Proposal | None:
@@ -118,12 +120,74 @@ def review_queue(
     return session.exec(query).all()
 
 
-def proposals_since(*, session: Session, bidder_id: int | None, since: datetime) -> int:
-    """How many proposals were queued since ``since`` (for one bidder, or the whole agency)."""
-    query = select(func.count()).select_from(Proposal).where(Proposal.created_at >= since)
+def proposals_since(
+    *, session: Session, bidder_id: int | None, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many counting proposals were queued since ``since`` (for one bidder, or the whole
+    agency), and when the oldest of them was queued."""
+    query = select(func.count(), func.min(Proposal.created_at)).where(
+        Proposal.created_at >= since, _counts()
+    )
     if bidder_id is not None:
         query = query.where(Proposal.bidder_id == bidder_id)
+    count, oldest = session.exec(query).one()
+    return int(count), oldest
+
+
+def connects_since(*, session: Session, bidder_id: int, since: datetime) -> int:
+    """Connects a bidder's counting proposals took since ``since``: what was spent when a send
+    recorded it, else the estimate made when the draft was queued."""
+    spent = func.coalesce(Proposal.connects, Proposal.connects_estimate, 0)
+    query = select(func.coalesce(func.sum(spent), 0)).where(
+        Proposal.bidder_id == bidder_id,
+        func.coalesce(Proposal.sent_at, Proposal.created_at) >= since,
+        _counts(),
+    )
     return int(session.exec(query).one())
+
+
+def last_queued_at(*, session: Session, bidder_id: int) -> datetime | None:
+    """When the bidder's newest counting proposal was queued (for the spacing between drafts)."""
+    query = select(func.max(Proposal.created_at)).where(Proposal.bidder_id == bidder_id, _counts())
+    return session.exec(query).one()
+
+
+def last_proposal_to_client(
+    *, session: Session, client_key: str, since: datetime
+) -> tuple[datetime, str] | None:
+    """When the agency last queued a counting proposal to this client since ``since``, and the
+    job's title; None if it has not."""
+    query = (
+        select(Proposal.created_at, Job.title)
+        .join(Job, col(Job.id) == Proposal.job_id)
+        .where(Job.client_key == client_key, Proposal.created_at >= since, _counts())
+        .order_by(col(Proposal.created_at).desc())
+        .limit(1)
+    )
+    row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def lock_for_queueing(*, session: Session, bidder_id: int, agency_wide: bool) -> None:
+    """Serialise queueing so counting and inserting are one step across processes.
+
+    On PostgreSQL the bidder's row is locked (its caps), and with ``agency_wide`` a transaction
+    advisory lock shared by the whole agency (the agency cap and client cooldowns span
+    bidders). Locks are taken bidder first, one bidder per transaction, so no two transactions
+    wait on each other in a cycle. SQLite needs nothing here: ``session_scope(write=True)``
+    already holds the database's only write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(select(Bidder.id).where(Bidder.id == bidder_id).with_for_update())
+    if agency_wide:
+        session.execute(select(func.pg_advisory_xact_lock(_AGENCY_LOCK)))
+
+
+def _counts() -> Any:
+    # A rejected draft never reaches the marketplace, so it takes no cap room, no Connects and
+    # starts no client cooldown; every other status has been, or may still be, sent.
+    return col(Proposal.status) != ProposalStatus.REJECTED
 
 
 def approve(*, session: Session, proposal_id: int, actor: str, text: str | None = None) -> Proposal:
@@ -174,3 +238,25 @@ def mark_sent(
     proposal.connects = connects
     session.add(proposal)
     return proposal
+
+
+def jobs_with_proposal(*, session: Session, job_ids: Sequence[int]) -> set[int]:
+    """Which of ``job_ids`` already have a proposal (whatever its status)."""
+    if not job_ids:
+        return set()
+    query = select(Proposal.job_id).where(col(Proposal.job_id).in_(list(job_ids)))
+    return set(session.exec(query).all())
+
+
+def clients_bid_for(*, session: Session, client_keys: Collection[str]) -> set[str]:
+    """Which of ``client_keys`` the agency has sent a proposal to (sent, whatever came after)."""
+    keys = list(client_keys)
+    if not keys:
+        return set()
+    query = (
+        select(Job.client_key)
+        .join(Proposal, col(Proposal.job_id) == Job.id)
+        .where(col(Job.client_key).in_(keys), col(Proposal.sent_at).isnot(None))
+        .distinct()
+    )
+    return {key for key in session.exec(query).all() if key is not None}

@@ -95,3 +95,57 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path: Path) -> None:
     config = load_agency_config(write_config(tmp_path / "cfg"))
     assert config.resolve("feeds/jobs.json") == (tmp_path / "cfg" / "feeds" / "jobs.json").resolve()
     assert config.resolve("/abs/jobs.json") == Path("/abs/jobs.json")
+
+
+def _ruleset_error(ruleset: dict[str, object], **extra: object) -> str:
+    import yaml
+
+    data = agency_dict(**extra)
+    data["rulesets"]["default"] = ruleset
+    return _error(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_unknown_rule_field_names_its_path() -> None:
+    message = _ruleset_error({"client": {"min_spend": 5}})
+    assert "rulesets.default.client.min_spend: unknown field 'min_spend'" in message
+    assert "remove it or correct its spelling" in message
+
+
+def test_min_above_max_names_both_fields() -> None:
+    message = _ruleset_error({"budget": {"hourly_min": 90, "hourly_max": 40}})
+    assert message.startswith("agency.yaml:")
+    assert (
+        "rulesets.default.budget: hourly_min (90) is above hourly_max (40); swap or fix" in message
+    )
+
+
+def test_broken_query_names_the_position_and_the_fix() -> None:
+    message = _ruleset_error({"fit": {"query": "django AND (api OR rest"}})
+    assert "rulesets.default.fit.query: unclosed parenthesis at character 12" in message
+    assert "add the matching ')'" in message
+
+
+def test_unknown_weight_lists_the_rules() -> None:
+    message = _ruleset_error({"scoring": {"weights": {"budgett": 2}}})
+    assert "rulesets.default.scoring.weights: ['budgett'] is not a rule; weigh any of" in message
+    assert "budget, weekly_budget" in message
+
+
+def test_bad_timezone_says_how_to_write_one() -> None:
+    message = _ruleset_error({"client": {"timezones": ["UTC+25"]}})
+    assert "rulesets.default.client.timezones" in message and "UTC-05:00" in message
+
+
+def test_assignment_to_an_unknown_bidder_is_refused() -> None:
+    message = _ruleset_error({}, assignments=[{"category": "Web", "bidder": "Zed"}])
+    assert "names bidder 'Zed', which is not in bidders; use one of ['Ana', 'Ben']" in message
+
+
+def test_scoring_threshold_is_the_threshold() -> None:
+    import yaml
+
+    data = agency_dict()
+    data["rulesets"]["default"]["scoring"] = {"threshold": 0.8, "weights": {"fit": 3}}
+    config = parse_agency_config(yaml.safe_dump(data), source=Path("agency.yaml"))
+    assert config.rulesets["default"].threshold == 0.8
+    assert config.rulesets["default"].weight("fit") == 3
