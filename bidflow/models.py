@@ -197,9 +197,33 @@ class Proposal(SQLModel, table=True):
     bid_amount: float | None = None
     connects: int | None = None  # spent, as recorded when marked sent
     connects_estimate: int | None = None  # expected when queued (agency.connects_per_job)
+    # What the model returned besides the letter (structured output).
+    screening_answers: list[dict[str, str]] = _json(default_factory=list)  # [{question, answer}]
+    client_questions: list[str] = _json(default_factory=list)
+    suggested_bid: float | None = None
+    rationale: str | None = Field(default=None, sa_type=Text)
+    version: int = 1  # the current version of the letter (see ProposalVersion)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
     sent_at: datetime | None = _when(default=None)
+
+
+class ProposalVersion(SQLModel, table=True):
+    """One version of a proposal's letter: the first draft, each regeneration with the
+    reviewer's instruction, each saved edit. The proposal's text is its latest version."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "version", name="uq_version_proposal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    version: int
+    text: str = Field(sa_type=Text)
+    kind: str = Field(max_length=16)  # "draft" | "regenerated" | "edited"
+    instruction: str | None = Field(default=None, sa_type=Text)  # the reviewer's, if any
+    model: str | None = Field(default=None, max_length=120)
+    actor: str = Field(max_length=120)
+    flags: list[dict[str, str]] = _json(default_factory=list)
+    created_at: datetime = _when(default_factory=utcnow)
 
 
 class FollowUp(SQLModel, table=True):
