@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -178,9 +180,35 @@ def _shared_pool(workers: int) -> ProcessPoolExecutor:
             context = multiprocessing.get_context(_start_method())
             if _start_method() == "forkserver":
                 context.set_forkserver_preload(["connectors.feeds.items"])
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
             _pool_size = workers
         return _pool
+
+
+def _exit_with(poller: int) -> None:
+    """Make a worker end when the poller that started it ends, however it ends.
+
+    A poller killed outright (SIGKILL, out of memory) never tells its workers, and a pool
+    worker waits for work forever on a queue it holds both ends of; the forkserver in turn
+    waits for its workers. A watch on the poller's pid ends them all within a second.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(poller, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, under another user: cannot happen for our own parent, but harmless
+
+    threading.Thread(target=watch, name="bidflow-poller-watch", daemon=True).start()
 
 
 def _discard_pool(why: str) -> None:

@@ -7,6 +7,9 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +148,42 @@ def test_chunks_yield_ready_jobs_then_pending_ones() -> None:
     ]
     assert batch.problems == ["first", "last"]
     assert batch.pending is None
+
+
+_POLLER = """
+import sys
+from connectors.feeds import workers
+pool = workers._shared_pool(1)
+pool.submit(int).result()
+print(*[p.pid for p in pool._processes.values()], flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child of ours that exited but was not reaped yet is gone for every purpose here.
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().split(") ")[-1][:1] != "Z"
+
+
+def test_workers_end_when_their_poller_is_killed() -> None:
+    poller = subprocess.Popen(
+        [sys.executable, "-c", _POLLER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert poller.stdout is not None
+    pids = [int(pid) for pid in poller.stdout.readline().split()]
+    assert pids and all(_alive(pid) for pid in pids)
+    poller.kill()
+    poller.wait()
+    deadline = time.monotonic() + 30  # the watch looks once a second
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in pids)
