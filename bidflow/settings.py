@@ -50,7 +50,38 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM server.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request LLM timeout.")
-    llm_concurrency: int = Field(default=8, ge=1, description="LLM requests in flight at once.")
+    llm_concurrency: int = Field(
+        default=8,
+        ge=1,
+        description="LLM requests in flight at once, per process and (in flow runs) across all"
+        " workers through the Prefect global concurrency limit.",
+    )
+    llm_concurrency_limit: str = Field(
+        default="bidflow-llm",
+        description="Name of the Prefect global concurrency limit shared by every worker's LLM"
+        " calls; empty: bound each process only.",
+    )
+    llm_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        description="Tries per LLM request on 429, 5xx, timeouts, lost connections.",
+    )
+    llm_backoff_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="First retry's backoff ceiling; doubles per try, with full jitter.",
+    )
+    llm_retry_after_max_s: float = Field(
+        default=60.0, gt=0, description="Longest wait between tries, even if Retry-After says more."
+    )
+    azure_openai_endpoint: str | None = Field(
+        default=None,
+        description="Azure OpenAI resource, e.g. https://my-resource.openai.azure.com;"
+        " the deployment is BIDFLOW_LLM_MODEL and the key OPENAI_API_KEY.",
+    )
+    azure_openai_api_version: str = Field(
+        default="2024-10-21", description="Azure OpenAI API version (api-version)."
+    )
     ingest_workers: int | None = Field(
         default=None,
         ge=0,
@@ -95,7 +126,7 @@ class Settings(BaseSettings):
 
     @property
     def llm_configured(self) -> bool:
-        return bool(self.openai_api_key or self.openai_base_url)
+        return bool(self.openai_api_key or self.openai_base_url or self.azure_openai_endpoint)
 
     @property
     def workers(self) -> int:

@@ -17,11 +17,14 @@ from prefect.cache_policies import NO_CACHE
 from bidflow import db
 from bidflow.models import Proposal
 from bidflow.store.decisions import claim_for_drafting, release_draft_claims
+from bidflow.store.versions import add_version
 from bidflow.types import utcnow
 from connectors.llm import DraftResult, draft_all, drafter_for
+from connectors.llm_cost import cost_usd
 from flows.context import FlowContext, flow_context
 from flows.draft_plan import PlannedDraft, plan_drafts
 from flows.progress import report
+from rules.content import DraftContent, check_draft
 from rules.guardrails import queue_within_guardrails, unchecked_client_flag
 
 ACTOR = "drafter"
@@ -101,20 +104,7 @@ def _draft_and_queue(
     by_key = {item.request.key: item for item in planned}
     for result in results:
         item = by_key[result.key]
-        flags = [{"check": "offline", "reason": result.error}] if result.error else []
-        if flag := unchecked_client_flag(item.job, context.agency):
-            flags.append(flag)
-        proposal = Proposal(
-            job_id=item.decision.job_id,
-            bidder_id=item.decision.bidder_id,
-            draft_text=result.text,
-            model=result.model,
-            offline=result.offline,
-            tokens_in=result.tokens_in,
-            tokens_out=result.tokens_out,
-            tokens_cached=result.tokens_cached,
-            flags=flags,
-        )
+        proposal = draft_proposal(item, result, context)
         # One transaction per proposal: it locks one bidder, then re-checks every guardrail.
         with db.session_scope(context.url, write=True) as session:
             outcome = queue_within_guardrails(
@@ -127,6 +117,18 @@ def _draft_and_queue(
                 actor=ACTOR,
                 now=now,
             )
+            if isinstance(outcome, Proposal) and outcome.id is not None:
+                # The first version lands with the proposal: never one without the other.
+                add_version(
+                    session=session,
+                    proposal_id=outcome.id,
+                    version=1,
+                    text=outcome.draft_text,
+                    kind="draft",
+                    actor=ACTOR,
+                    model=outcome.model,
+                    flags=list(outcome.flags),
+                )
         if outcome is None:
             continue  # drafted by another worker meanwhile (SQLite has no draft claims)
         if isinstance(outcome, str):
@@ -135,6 +137,38 @@ def _draft_and_queue(
         summary.drafted[item.bidder.name] += 1
         summary.offline += int(result.offline)
         summary.llm_failures += int(result.error is not None)
+
+
+def draft_proposal(item: PlannedDraft, result: DraftResult, context: FlowContext) -> Proposal:
+    """The proposal to queue for ``result``: the letter and its structured extras, what it
+    cost, and a flag for each content check it fails (offline letters are checked too)."""
+    answers = [{"question": q, "answer": a} for q, a in result.screening_answers]
+    content = DraftContent(
+        letter=result.text,
+        screening_answers=answers,
+        client_questions=list(result.client_questions),
+    )
+    flags = [{"check": "offline", "reason": result.error}] if result.error else []
+    flags += check_draft(content, item.job, item.bidder, context.agency)
+    if flag := unchecked_client_flag(item.job, context.agency):
+        flags.append(flag)
+    return Proposal(
+        job_id=item.decision.job_id,
+        bidder_id=item.decision.bidder_id,
+        draft_text=result.text,
+        model=result.model,
+        offline=result.offline,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        tokens_cached=result.tokens_cached,
+        cost_usd=cost_usd(result, context.agency.llm),
+        template_variant=item.variant,
+        flags=flags,
+        screening_answers=answers,
+        client_questions=list(result.client_questions),
+        suggested_bid=result.suggested_bid,
+        rationale=result.rationale,
+    )
 
 
 @task(name="draft-backlog", cache_policy=NO_CACHE)

@@ -18,6 +18,7 @@ from bidflow.store.proposals import jobs_with_proposal
 from bidflow.wording import span
 from connectors.llm import DraftRequest
 from flows.context import FlowContext
+from prompts import screening_questions
 from prompts.assemble import proposal_prompt
 from rules.guardrails import (
     Capacity,
@@ -39,6 +40,7 @@ class PlannedDraft:
     decision: Decision
     job: Job
     bidder: BidderConfig
+    variant: str  # the proposal template variant the prompt was written from
 
 
 @dataclass
@@ -134,8 +136,11 @@ def _planned(
         system=prompt.system,
         user=prompt.user,
         offline_variables=prompt.offline_variables,
+        screening_questions=tuple(screening_questions(job)),
     )
-    return PlannedDraft(request=request, decision=decision, job=job, bidder=bidder)
+    return PlannedDraft(
+        request=request, decision=decision, job=job, bidder=bidder, variant=prompt.variant
+    )
 
 
 def _posted(job: Job) -> datetime:

@@ -28,6 +28,20 @@ def untrusted(text: object) -> str:
     return cleaned.replace("JOB_POSTING", "JOB POSTING")
 
 
+def screening_questions(job: Any) -> list[str]:
+    """The job's screening questions (``job.raw["questions"]``, a list of strings), if any."""
+    raw = getattr(job, "raw", None) or {}
+    asked = raw.get("questions") if isinstance(raw, dict) else None
+    if not isinstance(asked, list):
+        return []
+    return [str(q).strip() for q in asked if isinstance(q, str) and q.strip()]
+
+
+def job_posting(job: Any) -> str:
+    """The job as fenced, untrusted data (``job.j2``), for any prompt that shows the job."""
+    return render("job.j2", job=job)
+
+
 def and_join(items: list[str] | tuple[str, ...]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     words = [str(item) for item in items]
@@ -46,7 +60,12 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(untrusted=untrusted, and_join=and_join)
+    env.filters.update(
+        untrusted=untrusted,
+        and_join=and_join,
+        screening_questions=screening_questions,
+        job_posting=job_posting,
+    )
     return env
 
 

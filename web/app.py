@@ -10,7 +10,7 @@ from bidflow.settings import Settings, get_settings
 from web.config_file import AgencyConfigFile
 from web.csrf import CSRFMiddleware
 from web.errors import HANDLED, handle_error
-from web.routes import health, hooks, proposals, queue, sources
+from web.routes import health, hooks, proposals, queue, sources, versions
 from web.templating import STATIC
 
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (queue.router, proposals.router, sources.router, hooks.router, health.router):
         app.include_router(router)
+    app.include_router(versions.router)
     for exc_class in HANDLED:
         app.add_exception_handler(exc_class, handle_error)
     return app

@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bidflow.models import Bidder, Job, Proposal
+from bidflow.store.proposals import content_flags
 from bidflow.wording import ago, money
 
 
@@ -32,6 +33,7 @@ class ProposalCard:
     letter: str  # the reviewer's edit if there is one, else the draft
     offline: bool  # drafted by the offline drafter, not a language model
     flags: list[Flag]
+    blocking: bool  # a flag other than a notice: approving needs an override reason
     bidder: str
     title: str
     url: str | None  # only http(s) links; a job's own "javascript:" URL must never be clickable
@@ -68,6 +70,7 @@ def build_card(
             Flag(check=str(flag.get("check", "check")), reason=str(flag.get("reason", "")))
             for flag in proposal.flags
         ],
+        blocking=bool(content_flags(proposal)),
         bidder=bidder.name,
         title=job.title,
         url=_web_link(job.url),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from bidflow.config.base import ConfigModel, TimezoneName
 from bidflow.config.expression import parse_expression
 from bidflow.config.feeds import FeedConfig, parse_duration
+from bidflow.config.llm import LLMConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
 from bidflow.config.rulesets import RulesetConfig
 
@@ -129,6 +131,38 @@ class AssignmentRule(ConfigModel):
         return self
 
 
+def proposal_variants() -> list[str]:
+    """The proposal prompt variants installed: each ``prompts/proposal*.j2`` template, by stem.
+
+    Found on disk rather than by importing ``prompts``, which sits above ``bidflow``."""
+    spec = importlib.util.find_spec("prompts")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders:
+        return []
+    return sorted(path.stem for folder in folders for path in Path(folder).glob("proposal*.j2"))
+
+
+class PromptsConfig(ConfigModel):
+    """Which proposal prompt variants to draft with; each (bidder, client) keeps one of them."""
+
+    variants: Annotated[list[str], Field(min_length=1)] = Field(
+        default_factory=lambda: ["proposal"],
+        description="Proposal templates (prompts/<name>.j2) to A/B test: [proposal, proposal_b].",
+    )
+
+    @field_validator("variants")
+    @classmethod
+    def _installed(cls, value: list[str]) -> list[str]:
+        available = proposal_variants()
+        for name in value:
+            if name not in available:
+                raise ValueError(
+                    f"'{name}' is not a proposal prompt variant; use one of {available}"
+                )
+        _unique(value, "prompt variant")
+        return value
+
+
 class AgencyConfig(ConfigModel):
     """The whole agency config file."""
 
@@ -138,6 +172,8 @@ class AgencyConfig(ConfigModel):
     rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
     users: list[UserConfig] = Field(default_factory=list)
     assignments: list[AssignmentRule] = Field(default_factory=list)
+    prompts: PromptsConfig = Field(default_factory=PromptsConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

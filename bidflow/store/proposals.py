@@ -190,10 +190,29 @@ def _counts() -> Any:
     return col(Proposal.status) != ProposalStatus.REJECTED
 
 
-def approve(*, session: Session, proposal_id: int, actor: str, text: str | None = None) -> Proposal:
+def approve(
+    *,
+    session: Session,
+    proposal_id: int,
+    actor: str,
+    text: str | None = None,
+    override_reason: str | None = None,
+) -> Proposal:
     """Approve a draft with the letter as the reviewer last saw it (``text``, when given, is
-    saved first as an edit if it differs), so an unsaved edit is never lost."""
+    saved first as an edit if it differs), so an unsaved edit is never lost.
+
+    A draft with content flags is approved only with ``override_reason``, recorded as an
+    ``override`` event naming the flags, so a policy-breaking letter never leaves by a click.
+    """
     proposal = get_proposal(session=session, proposal_id=proposal_id)
+    flags = content_flags(proposal)
+    reason = (override_reason or "").strip()
+    if flags and not reason:
+        checks = ", ".join(sorted({flag.get("check", "check") for flag in flags}))
+        raise TransitionError(
+            f"the draft is flagged ({checks}); approve it only with a reason for overriding"
+            " the flags, or reject it"
+        )
     if text is not None and text.strip() != (proposal.final_text or proposal.draft_text):
         edit_text(session=session, proposal_id=proposal_id, text=text, actor=actor)
     proposal = transition(
@@ -202,7 +221,26 @@ def approve(*, session: Session, proposal_id: int, actor: str, text: str | None 
     proposal.final_text = proposal.final_text or proposal.draft_text
     proposal.reviewer = actor
     session.add(proposal)
+    if flags:
+        record_event(
+            session=session,
+            entity="proposal",
+            entity_id=proposal_id,
+            action="override",
+            actor=actor,
+            data={"flags": flags, "reason": reason},
+        )
     return proposal
+
+
+# Flags that inform the reviewer without blocking approval: a letter by the offline drafter,
+# and a client cooldown that could not be checked (the feed does not say who the client is).
+NOTICE_CHECKS = frozenset({"offline", "client_cooldown"})
+
+
+def content_flags(proposal: Proposal) -> list[dict[str, str]]:
+    """The flags that block approval without an override: problems found in the text."""
+    return [flag for flag in proposal.flags if flag.get("check") not in NOTICE_CHECKS]
 
 
 def reject(*, session: Session, proposal_id: int, actor: str, reason: str) -> Proposal:

@@ -9,7 +9,13 @@ from bidflow import db
 from bidflow.errors import TransitionError
 from bidflow.models import Bidder, Event, Job, JobAlias, Proposal
 from bidflow.store.jobs import store_jobs, untriaged_jobs
-from bidflow.store.proposals import edit_text, queue_proposal, review_queue, transition
+from bidflow.store.proposals import (
+    approve,
+    edit_text,
+    queue_proposal,
+    review_queue,
+    transition,
+)
 from tests.factories import make_job
 
 
@@ -101,3 +107,61 @@ def test_lifecycle_records_events_and_refuses_illegal_moves(database_url: str) -
         proposal = session.get(Proposal, proposal_id)
         assert proposal is not None and proposal.final_text == "Better letter"
         assert review_queue(session=session) == []
+
+
+FLAG = {"check": "contact_details", "reason": "The letter shares an email address “a@b.co”."}
+
+
+def _flagged(url: str, flags: list[dict[str, str]]) -> int:
+    proposal_id = _queued(url)
+    with db.session_scope(url) as session:
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None
+        proposal.flags = flags
+        session.add(proposal)
+    return proposal_id
+
+
+def test_a_flagged_draft_is_not_approved_without_an_override_reason(database_url: str) -> None:
+    proposal_id = _flagged(database_url, [FLAG])
+    for reason in (None, "   "):
+        with db.session_scope(database_url) as session, pytest.raises(TransitionError) as refused:
+            approve(session=session, proposal_id=proposal_id, actor="sam", override_reason=reason)
+        assert "flagged (contact_details)" in str(refused.value)
+        assert "reason" in str(refused.value)
+    with db.session_scope(database_url) as session:
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.status == "queued"
+        assert session.exec(select(Event.action)).all() == ["queued"]
+
+
+def test_an_override_approves_and_is_recorded_with_flags_reason_and_actor(
+    database_url: str,
+) -> None:
+    proposal_id = _flagged(database_url, [FLAG])
+    with db.session_scope(database_url) as session:
+        approve(
+            session=session,
+            proposal_id=proposal_id,
+            actor="sam",
+            override_reason="  The address is the client's own, quoted back. ",
+        )
+    with db.session_scope(database_url) as session:
+        events = session.exec(select(Event).order_by(Event.id)).all()  # type: ignore[arg-type]
+        assert [event.action for event in events] == ["queued", "approved", "override"]
+        override = events[-1]
+        assert override.actor == "sam"
+        assert override.data == {
+            "flags": [FLAG],
+            "reason": "The address is the client's own, quoted back.",
+        }
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.status == "approved"
+
+
+def test_the_offline_flag_alone_does_not_block_approval(database_url: str) -> None:
+    proposal_id = _flagged(database_url, [{"check": "offline", "reason": "no LLM configured"}])
+    with db.session_scope(database_url) as session:
+        approve(session=session, proposal_id=proposal_id, actor="sam")
+        actions = session.exec(select(Event.action).order_by(Event.id)).all()  # type: ignore[arg-type]
+        assert actions == ["queued", "approved"]

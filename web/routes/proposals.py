@@ -56,11 +56,19 @@ def approve_proposal(
     session: SessionDep,
     actor: ActorDep,
     text: Annotated[str | None, Form()] = None,
+    override_reason: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     """Approve the draft, keeping the letter as shown; the card's Approve button sends the text
-    too, so an edit the reviewer did not save separately is not lost."""
+    too, so an edit the reviewer did not save separately is not lost. A flagged draft needs
+    ``override_reason`` (the store refuses it otherwise, answered as 409 with the reason)."""
     letter = None if text is None else _unix_lines(text)
-    approve(session=session, proposal_id=proposal_id, actor=actor, text=letter)
+    approve(
+        session=session,
+        proposal_id=proposal_id,
+        actor=actor,
+        text=letter,
+        override_reason=override_reason,
+    )
     return _answer(request, session, proposal_id)
 
 
@@ -102,7 +110,7 @@ def _answer(request: Request, session: Session, proposal_id: int) -> Response:
     response: Response
     if still_listed:
         response = templates.TemplateResponse(
-            request, "partials/card.html", {"card": _card(session, proposal)}
+            request, "partials/card.html", {"card": card_for(session, proposal)}
         )
     else:
         response = Response(content="", media_type="text/html")
@@ -110,7 +118,8 @@ def _answer(request: Request, session: Session, proposal_id: int) -> Response:
     return response
 
 
-def _card(session: Session, proposal: Proposal) -> ProposalCard:
+def card_for(session: Session, proposal: Proposal) -> ProposalCard:
+    """The review card of a stored proposal, with its job, bidder and triage reasons."""
     job = get_job(session=session, job_id=proposal.job_id)
     bidder = session.get(Bidder, proposal.bidder_id)
     if bidder is None:
