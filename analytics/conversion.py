@@ -1,4 +1,5 @@
-"""Per-bidder conversion: drafted → approved → sent → replied → hired, from the event log."""
+"""Per-bidder conversion: drafted → approved → sent → replied → hired, from the event log, and
+what the drafts cost in LLM tokens."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ _IMPLIED = {
 def conversion_by_bidder(
     *, session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> pd.DataFrame:
-    """One row per bidder: counts per stage and the approval, reply and hire rates.
+    """One row per bidder: counts per stage, the approval, reply and hire rates, and the LLM
+    cost and (cached) input tokens of the drafts written in the window.
 
     A proposal counts in a stage if an event put it there within [since, until); bidders with no
     proposals still get a row of zeros, so nobody disappears from the report.
@@ -56,7 +58,32 @@ def conversion_by_bidder(
     table["approval_rate"] = _rate(table["approved"], table["drafted"])
     table["reply_rate"] = _rate(table["replied"], table["sent"])
     table["hire_rate"] = _rate(table["hired"], table["sent"])
+    table = table.join(_llm_spend(session, since, until))
+    table[list(_SPEND)] = table[list(_SPEND)].fillna(0)
+    table["tokens_in"] = table["tokens_in"].astype(int)
+    table["tokens_cached"] = table["tokens_cached"].astype(int)
+    table["llm_cost_usd"] = table["llm_cost_usd"].round(4)
     return table.sort_values("bidder").reset_index(drop=True)
+
+
+_SPEND = ("llm_cost_usd", "tokens_in", "tokens_cached")
+
+
+def _llm_spend(session: Session, since: datetime | None, until: datetime | None) -> pd.DataFrame:
+    """Per bidder, what the drafts written in [since, until) cost, and how many of their input
+    tokens the provider served from its prompt cache (billed at the cached price)."""
+    query = select(
+        col(Proposal.bidder_id),
+        col(Proposal.cost_usd),
+        col(Proposal.tokens_in),
+        col(Proposal.tokens_cached),
+    )
+    if since is not None:
+        query = query.where(col(Proposal.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Proposal.created_at) < until)
+    rows = pd.DataFrame(session.execute(query).all(), columns=["bidder_id", *_SPEND])
+    return rows.groupby("bidder_id")[list(_SPEND)].sum()
 
 
 def _stages_reached(events: pd.DataFrame) -> pd.DataFrame:

@@ -134,10 +134,11 @@ def test_status_and_report_follow_the_pipeline(tmp_path: Path) -> None:
     assert report.exit_code == 0
     rows = csv_path.read_text().splitlines()
     assert rows[0] == (
-        "bidder,drafted,approved,sent,replied,hired,approval_rate,reply_rate,hire_rate"
+        "bidder,drafted,approved,sent,replied,hired,approval_rate,reply_rate,hire_rate,"
+        "llm_cost_usd,tokens_in,tokens_cached"
     )
-    assert rows[1] == "Ana,4,1,1,1,0,0.25,1.0,0.0"
-    assert rows[2] == "Ben,0,0,0,0,0,,,"
+    assert rows[1] == "Ana,4,1,1,1,0,0.25,1.0,0.0,0.0,0,0"  # the offline drafter costs nothing
+    assert rows[2] == "Ben,0,0,0,0,0,,,,0.0,0,0"
 
 
 def test_a_run_with_no_enabled_feed_says_what_to_do(bidflow_home: Path) -> None:
