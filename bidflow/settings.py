@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     azure_openai_api_version: str = Field(
         default="2024-10-21", description="Azure OpenAI API version (api-version)."
     )
+    embedding_model: str = Field(
+        default="",
+        description="Embedding model (or Azure deployment) that ranks each job's proof by"
+        " similarity, e.g. text-embedding-3-small; empty: word overlap only. Needs an LLM server.",
+    )
     ingest_workers: int | None = Field(
         default=None,
         ge=0,
@@ -127,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url or self.azure_openai_endpoint)
+
+    @property
+    def embeddings_configured(self) -> bool:
+        return bool(self.embedding_model.strip()) and self.llm_configured
 
     @property
     def workers(self) -> int:

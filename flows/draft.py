@@ -22,7 +22,7 @@ from bidflow.types import utcnow
 from connectors.llm import DraftResult, draft_all, drafter_for
 from connectors.llm_cost import cost_usd
 from flows.context import FlowContext, flow_context
-from flows.draft_plan import PlannedDraft, plan_drafts
+from flows.draft_plan import PlannedDraft, plan_drafts, prepare_drafts
 from flows.progress import report
 from rules.content import DraftContent, check_draft
 from rules.guardrails import queue_within_guardrails, unchecked_client_flag
@@ -74,8 +74,9 @@ def draft_backlog(context: FlowContext, *, now: datetime | None = None) -> Draft
         summary.parked.update(plan.parked)
         summary.binding_caps.update(plan.binding)
         summary.expired = plan.expired
-        if plan.drafts:
-            _draft_and_queue(context, plan.drafts, summary, now)
+        if plan.chosen:
+            # Prompts are written after planning's transaction: ranking proof may call a server.
+            _draft_and_queue(context, prepare_drafts(plan.chosen, context), summary, now)
     return summary
 
 

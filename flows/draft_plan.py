@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bidflow.config import BidderConfig
+from bidflow.config import BidderConfig, PortfolioItem
 from bidflow.models import Decision, Job
 from bidflow.store.decisions import EXPIRED, expire_stale, park, routed_without_proposal
 from bidflow.store.proposals import jobs_with_proposal
 from bidflow.wording import span
+from connectors.embeddings import ranked_proofs
 from connectors.llm import DraftRequest
 from flows.context import FlowContext
 from prompts import screening_questions
@@ -43,11 +44,20 @@ class PlannedDraft:
     variant: str  # the proposal template variant the prompt was written from
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """A routed job planning chose to draft now, before its prompt is written."""
+
+    decision: Decision
+    job: Job
+    bidder: BidderConfig
+
+
 @dataclass
 class DraftPlan:
-    """A run's plan: drafts to write; per bidder, how many jobs wait and the binding guardrail."""
+    """A run's plan: jobs to draft; per bidder, how many jobs wait and the binding guardrail."""
 
-    drafts: list[PlannedDraft] = field(default_factory=list)
+    chosen: list[Chosen] = field(default_factory=list)
     parked: Counter[str] = field(default_factory=Counter)
     binding: dict[str, str] = field(default_factory=dict)
     expired: int = 0
@@ -121,16 +131,28 @@ def plan_drafts(
         agency_left = None if agency_left is None else agency_left - 1
         if job.client_key is not None and context.agency.agency.client_cooldown_days > 0:
             clients.add(job.client_key)
-        plan.drafts.append(_planned(decision, job, config, context))
+        plan.chosen.append(Chosen(decision, job, config))
     for reason, decision_ids in holds.items():
         park(session=session, decision_ids=decision_ids, reason=reason, now=now)
     return plan
 
 
+def prepare_drafts(chosen: Sequence[Chosen], context: FlowContext) -> list[PlannedDraft]:
+    """The draft requests for the chosen jobs. With embeddings configured, every job's proof is
+    ranked in one batch first (one request to the server); else, or when that fails, by word
+    overlap. Call it outside any transaction: it may wait on the embeddings server."""
+    proofs = ranked_proofs(context.settings, [(c.job, c.bidder.portfolio) for c in chosen])
+    return [
+        _planned(c, context, proofs[n] if proofs is not None else None)
+        for n, c in enumerate(chosen)
+    ]
+
+
 def _planned(
-    decision: Decision, job: Job, bidder: BidderConfig, context: FlowContext
+    chosen: Chosen, context: FlowContext, proof: Sequence[PortfolioItem] | None
 ) -> PlannedDraft:
-    prompt = proposal_prompt(job, bidder, context.agency)
+    decision, job, bidder = chosen.decision, chosen.job, chosen.bidder
+    prompt = proposal_prompt(job, bidder, context.agency, proof=proof)
     request = DraftRequest(
         key=_id(decision),
         system=prompt.system,

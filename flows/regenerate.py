@@ -18,6 +18,7 @@ from bidflow.store.events import record_event
 from bidflow.store.jobs import get_job
 from bidflow.store.proposals import REVIEWABLE, get_proposal, transition
 from bidflow.store.versions import add_version, capture_current_letter
+from connectors.embeddings import ranked_proofs
 from connectors.llm import Drafter, DraftRequest, DraftResult, draft_all, drafter_for
 from prompts.assemble import Revision, proposal_prompt
 from rules.content import DraftContent, check_draft
@@ -59,6 +60,7 @@ def regenerate_proposal(
         )
     source = _read(url, proposal_id, agency)
     variant = source.proposal.template_variant
+    proofs = ranked_proofs(settings, [(source.job, source.bidder.portfolio)])
     prompt = proposal_prompt(
         source.job,
         source.bidder,
@@ -66,6 +68,7 @@ def regenerate_proposal(
         # The proposal keeps its A/B variant unless that template has since been removed.
         variant=variant if variant in proposal_variants() else None,
         revision=Revision(instruction, source.proposal.final_text or source.proposal.draft_text),
+        proof=proofs[0] if proofs is not None else None,  # None: word overlap picks
     )
     request = DraftRequest(
         key=proposal_id,

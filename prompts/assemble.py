@@ -8,10 +8,11 @@ for this job, the fenced job, and a reviewer's instruction when regenerating.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bidflow.config import AgencyConfig, BidderConfig
+from bidflow.config import AgencyConfig, BidderConfig, PortfolioItem
 from bidflow.models import JobBase
 from prompts import job_posting, render
 from prompts.proof import relevant_portfolio
@@ -65,11 +66,13 @@ def proposal_prompt(
     *,
     variant: str | None = None,
     revision: Revision | None = None,
+    proof: Sequence[PortfolioItem] | None = None,
 ) -> ProposalPrompt:
     """The prompt for ``bidder``'s proposal to ``job``; ``variant`` defaults to the one this
-    (bidder, client) is assigned among the agency's configured variants."""
+    (bidder, client) is assigned among the agency's configured variants. ``proof`` is the
+    portfolio items already chosen for the job (by embeddings); without it, word overlap picks."""
     chosen = check_variant(variant or choose_variant(agency.prompts.variants, bidder.name, job))
-    portfolio = relevant_portfolio(job, bidder.portfolio)
+    portfolio = list(proof) if proof is not None else relevant_portfolio(job, bidder.portfolio)
     parts = [render(f"{chosen}.j2"), render("proof.j2", portfolio=portfolio), job_posting(job)]
     if revision is not None:
         parts.append(

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # process costs more than it saves for a few hundred jobs.
 PARALLEL_FROM = 2_000
 CHUNK = 1_000
+# A chunk takes a worker well under a second; one that shows nothing for this long is stuck
+# (stopped, swapping, or a pool that never noticed a dead worker), and its chunks are redone here.
+STALL_S = 60.0
 
 Labelled = Sequence[tuple[str, Any]]
 Normalised = tuple[list[JobBase], list[str]]
@@ -149,7 +152,12 @@ def normalised_in_workers(
             yield jobs, []
             continue
         if ready is None:
-            wait(handed.values(), return_when=FIRST_COMPLETED)
+            done, _ = wait(handed.values(), timeout=STALL_S, return_when=FIRST_COMPLETED)
+            if not done:  # a worker that neither works nor dies: stop waiting for the pool
+                _discard_pool(f"no ingest worker finished a chunk in {STALL_S:.0f} s")
+                pool = None
+                waiting = sorted([*waiting, *handed])
+                handed.clear()
             continue
         try:
             rows, problems[ready] = handed.pop(ready).result()

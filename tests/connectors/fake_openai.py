@@ -4,7 +4,9 @@ Tests script it with a queue of behaviours (``enqueue``) and/or a ``responder`` 
 behaviour per request (``chaos`` and ``fixed_latency`` set common ones); it records every request
 it received, when it arrived, and the most requests it ever had in flight at once. It answers
 OpenAI's path (``/v1/chat/completions``) and Azure's
-(``/openai/deployments/{deployment}/chat/completions?api-version=…``).
+(``/openai/deployments/{deployment}/chat/completions?api-version=…``), and embeddings on both
+(``…/embeddings``, the model in ``fake_embeddings``), recorded apart in ``embedding_arrivals``
+and scripted apart with ``enqueue_embeddings`` so chat tests see only chat requests.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from typing import Any
 
 import pytest
 
+from tests.connectors.fake_embeddings import embeddings_reply
 from tests.connectors.servers import LocalServer, Reply, Request, serve
 
 _PATH = re.compile(r"^(/v1|/openai/deployments/(?P<deployment>[^/]+))/chat/completions$")
+_EMBEDDINGS_PATH = re.compile(r"^(/v1|/openai/deployments/(?P<deployment>[^/]+))/embeddings$")
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class FakeOpenAI:
         self.responder: Responder = lambda body: Say("Default letter from the fake model.")
         self.rejects_json_schema = False  # like servers that only know {"type": "json_object"}
         self.arrivals: list[Arrival] = []
+        self._embedding_queue: deque[Fail | Malformed] = deque()
+        self.embedding_arrivals: list[Arrival] = []
         self.server: LocalServer | None = None
 
     @property
@@ -108,6 +114,16 @@ class FakeOpenAI:
         """Answer the next requests with these, in order; then fall back to ``responder``."""
         with self._lock:
             self._queue.extend(behaviours)
+
+    def enqueue_embeddings(self, *behaviours: Fail | Malformed) -> None:
+        """Answer the next embeddings requests with these failures, in order; then with vectors."""
+        with self._lock:
+            self._embedding_queue.extend(behaviours)
+
+    @property
+    def embedding_inputs(self) -> list[list[str]]:
+        """The texts of each embeddings request received, in arrival order."""
+        return [_texts(arrival.body["input"]) for arrival in self.embedding_arrivals]
 
     def fixed_latency(self, latency_s: float) -> None:
         """Answer every request successfully after ``latency_s`` seconds."""
@@ -137,6 +153,8 @@ class FakeOpenAI:
 
     def handle(self, request: Request) -> Reply:
         path = request.path.split("?", 1)[0]
+        if request.method == "POST" and _EMBEDDINGS_PATH.match(path):
+            return self._embeddings(request)
         if request.method != "POST" or not _PATH.match(path):
             return _error(404, f"Unknown request URL: {request.method} {request.path}")
         body = json.loads(request.body)
@@ -166,6 +184,19 @@ class FakeOpenAI:
             delay_s=say.delay_s,
         )
 
+    def _embeddings(self, request: Request) -> Reply:
+        body = json.loads(request.body)
+        with self._lock:
+            self.embedding_arrivals.append(Arrival(time.monotonic(), request.path, body))
+            behaviour = self._embedding_queue.popleft() if self._embedding_queue else None
+        if isinstance(behaviour, Fail):
+            headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after else {}
+            return _error(behaviour.status, behaviour.message, headers)
+        if isinstance(behaviour, Malformed):
+            return Reply(body=behaviour.body, headers={"Content-Type": behaviour.content_type})
+        reply = embeddings_reply(body, str(body.get("model", "")))
+        return Reply(body=json.dumps(reply).encode(), headers={"Content-Type": "application/json"})
+
     def _completion(self, content: str, say: Say) -> dict[str, Any]:
         return {
             "id": f"chatcmpl-fake{next(self._ids)}",
@@ -189,6 +220,10 @@ class FakeOpenAI:
             },
             "system_fingerprint": "fp_fake",
         }
+
+
+def _texts(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
 
 
 def _structured(say: Say) -> dict[str, Any]:

@@ -124,6 +124,24 @@ def test_a_killed_worker_costs_no_job(caplog: pytest.LogCaptureFixture) -> None:
     assert len(_normalise(1).jobs) == COUNT - len(BROKEN)
 
 
+def test_a_stuck_worker_costs_no_job(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = workers._shared_pool(1)
+    pool.submit(int).result()  # the worker is up
+    (worker,) = [p.pid for p in pool._processes.values() if p.pid is not None]
+    monkeypatch.setattr(workers, "STALL_S", 1.0)
+    os.kill(worker, signal.SIGSTOP)  # alive but not working: no error will ever arrive
+    try:
+        with caplog.at_level(logging.WARNING, logger=workers.__name__):
+            batch = _normalise(1)
+    finally:
+        os.kill(worker, signal.SIGKILL)
+    assert len(batch.jobs) == COUNT - len(BROKEN)
+    assert len({job.external_id for job in batch.jobs}) == len(batch.jobs)
+    assert "no ingest worker finished a chunk in 1 s" in caplog.text
+
+
 def test_jobs_from_workers_are_whole_models(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger=workers.__name__):
         batch = _normalise(1)
