@@ -21,7 +21,7 @@ from bidflow.config import PortfolioItem
 from bidflow.models import JobBase
 from bidflow.settings import Settings
 from connectors.embedding_cache import VectorCache
-from connectors.llm_retry import Backoff, retry_after_s, retryable
+from connectors.llm_retry import Backoff, retry_after_s, retryable, server_url
 from connectors.llm_types import LLMError
 from prompts.proof import item_text, job_text, similar_portfolio
 
@@ -44,16 +44,8 @@ class Embedder:
 
     def __init__(self, settings: Settings, *, rng: random.Random | None = None) -> None:
         self.model = settings.embedding_model.strip()
-        self.server = (
-            settings.azure_openai_endpoint
-            or settings.openai_base_url
-            or "https://api.openai.com/v1"
-        )
-        self.backoff = Backoff(
-            attempts=settings.llm_max_attempts,
-            base_s=settings.llm_backoff_s,
-            max_s=settings.llm_retry_after_max_s,
-        )
+        self.server = server_url(settings)
+        self.backoff = Backoff.configured(settings)
         self._rng = rng or random.Random()
         key = settings.openai_api_key or "not-needed"  # local servers ignore it; the client not
         # The client's own retries are off: ours follow the configured attempts and cap.

@@ -18,7 +18,7 @@ from connectors.llm_reply import (
     SCHEMA_IN_PROMPT,
     parse_completion,
 )
-from connectors.llm_retry import Backoff, retry_after_s, retryable
+from connectors.llm_retry import Backoff, retry_after_s, retryable, server_url
 from connectors.llm_types import DraftRequest, DraftResult, LLMError, MalformedReply
 
 log = logging.getLogger("bidflow.llm")
@@ -31,16 +31,8 @@ class OpenAIDrafter:
     def __init__(self, settings: Settings, *, rng: random.Random | None = None) -> None:
         self.model = settings.llm_model
         self.azure = settings.azure_openai_endpoint is not None
-        self.server = (
-            settings.azure_openai_endpoint
-            or settings.openai_base_url
-            or "https://api.openai.com/v1"
-        )
-        self.backoff = Backoff(
-            attempts=settings.llm_max_attempts,
-            base_s=settings.llm_backoff_s,
-            max_s=settings.llm_retry_after_max_s,
-        )
+        self.server = server_url(settings)
+        self.backoff = Backoff.configured(settings)
         self.limit = GlobalLimit(settings.llm_concurrency_limit, settings.llm_concurrency)
         # Until the server rejects it; then the schema goes into the prompt instead.
         self.json_schema = True

@@ -10,6 +10,8 @@ from email.utils import parsedate_to_datetime
 
 import openai
 
+from bidflow.settings import Settings
+
 # 408 and 409 are what OpenAI's own client retries besides 429 and 5xx.
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -21,6 +23,15 @@ class Backoff:
     attempts: int  # tries in all, the first included
     base_s: float  # ceiling of the first wait; doubles per try
     max_s: float  # no wait is longer, whatever the server asks
+
+    @classmethod
+    def configured(cls, settings: Settings) -> Backoff:
+        """The tries, base wait and cap the settings give every LLM server call."""
+        return cls(
+            attempts=settings.llm_max_attempts,
+            base_s=settings.llm_backoff_s,
+            max_s=settings.llm_retry_after_max_s,
+        )
 
     def delay(self, tries: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait after ``tries`` failed tries."""
@@ -68,3 +79,8 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return (when - (now or datetime.now(UTC))).total_seconds()
+
+
+def server_url(settings: Settings) -> str:
+    """The LLM server calls go to, as error messages name it."""
+    return settings.azure_openai_endpoint or settings.openai_base_url or "https://api.openai.com/v1"
