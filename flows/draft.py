@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from bidflow import db
 from bidflow.models import Proposal
 from bidflow.store.decisions import claim_for_drafting, release_draft_claims
-from bidflow.store.versions import add_version
+from bidflow.store.versions import record_letter
 from bidflow.types import utcnow
 from connectors.llm import DraftResult, draft_all, drafter_for
 from connectors.llm_cost import cost_usd
@@ -118,12 +118,11 @@ def _draft_and_queue(
                 actor=ACTOR,
                 now=now,
             )
-            if isinstance(outcome, Proposal) and outcome.id is not None:
+            if isinstance(outcome, Proposal):
                 # The first version lands with the proposal: never one without the other.
-                add_version(
+                record_letter(
                     session=session,
-                    proposal_id=outcome.id,
-                    version=1,
+                    proposal=outcome,
                     text=outcome.draft_text,
                     kind="draft",
                     actor=ACTOR,

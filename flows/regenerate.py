@@ -17,7 +17,7 @@ from bidflow.settings import Settings
 from bidflow.store.events import record_event
 from bidflow.store.jobs import get_job
 from bidflow.store.proposals import REVIEWABLE, get_proposal, transition
-from bidflow.store.versions import add_version, capture_current_letter
+from bidflow.store.versions import record_letter
 from connectors.embeddings import ranked_proofs
 from connectors.llm import Drafter, DraftRequest, DraftResult, draft_all, drafter_for
 from prompts.assemble import Revision, proposal_prompt
@@ -87,11 +87,9 @@ def regenerate_proposal(
             transition(
                 session=session, proposal_id=proposal_id, to=ProposalStatus.QUEUED, actor=actor
             )
-        number = capture_current_letter(session=session, proposal=proposal) + 1
-        add_version(
+        number = record_letter(
             session=session,
-            proposal_id=proposal_id,
-            version=number,
+            proposal=proposal,
             text=result.text,
             kind="regenerated",
             actor=actor,
@@ -100,7 +98,7 @@ def regenerate_proposal(
             flags=flags,
         )
         proposal.draft_text, proposal.final_text = result.text, None
-        proposal.version, proposal.flags = number, flags
+        proposal.flags = flags
         proposal.model, proposal.offline = result.model, result.offline
         proposal.template_variant = prompt.variant
         session.add(proposal)

@@ -14,6 +14,7 @@ from bidflow.lifecycle import check_transition
 from bidflow.models import Bidder, Job, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.upsert import insert_ignoring_duplicates
+from bidflow.store.versions import record_letter
 from bidflow.types import utcnow
 
 REVIEWABLE = (ProposalStatus.QUEUED, ProposalStatus.APPROVED)
@@ -91,9 +92,10 @@ def edit_text(*, session: Session, proposal_id: int, text: str, actor: str) -> P
     cleaned = text.strip()
     if not cleaned:
         raise TransitionError("the letter is empty; write something or reject the draft")
+    # Recorded before the letter changes, so a history started now begins with what it replaces.
+    record_letter(session=session, proposal=proposal, text=cleaned, kind="edited", actor=actor)
     proposal.final_text = cleaned
     proposal.updated_at = utcnow()
-    session.add(proposal)
     record_event(
         session=session,
         entity="proposal",

@@ -1,42 +1,78 @@
-"""Versions of a proposal's letter: the first draft, each regeneration, each captured edit."""
+"""Versions of a proposal's letter: the first draft, each edit, each regeneration. Written by
+the store functions that change a letter, in their transaction, so history never lags."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bidflow.models import Proposal, ProposalVersion
-from bidflow.store.events import events_for
 
 
-def add_version(
+def record_letter(
     *,
     session: Session,
-    proposal_id: int,
-    version: int,
+    proposal: Proposal,
     text: str,
     kind: str,
     actor: str,
     instruction: str | None = None,
     model: str | None = None,
     flags: list[dict[str, str]] | None = None,
-) -> ProposalVersion:
-    """Append one version; written with the caller's transaction (``(proposal, version)`` is
-    unique, so two writers cannot both add the same number)."""
-    row = ProposalVersion(
-        proposal_id=proposal_id,
-        version=version,
-        text=text,
-        kind=kind,
-        instruction=instruction,
-        model=model,
-        actor=actor,
-        flags=flags or [],
+) -> int:
+    """Append ``text`` as the proposal's next version and make it the current one; returns its
+    number. ``(proposal, version)`` is unique, so two writers cannot add the same number."""
+    if proposal.id is None:
+        raise ValueError("the proposal has not been stored")
+    # A first draft starts the history; anything else follows what the proposal held before.
+    number = 1 if kind == "draft" else _last_version(session, proposal) + 1
+    session.add(
+        ProposalVersion(
+            proposal_id=proposal.id,
+            version=number,
+            text=text,
+            kind=kind,
+            instruction=instruction,
+            model=model,
+            actor=actor,
+            flags=flags or [],
+        )
     )
-    session.add(row)
     session.flush()
-    return row
+    proposal.version = number
+    session.add(proposal)
+    return number
+
+
+def _last_version(session: Session, proposal: Proposal) -> int:
+    """The newest version number. A proposal queued before versions existed gets its draft
+    (and an edit saved over it) written into the history first, so nothing it held is lost."""
+    assert proposal.id is not None
+    query = select(func.max(ProposalVersion.version)).where(
+        ProposalVersion.proposal_id == proposal.id
+    )
+    last = session.exec(query).one()
+    if last is not None:
+        return int(last)
+    legacy = [(proposal.draft_text, "draft", "drafter")]
+    if proposal.final_text and proposal.final_text != proposal.draft_text:
+        legacy.append((proposal.final_text, "edited", proposal.reviewer or "reviewer"))
+    for number, (text, kind, actor) in enumerate(legacy, start=1):
+        session.add(
+            ProposalVersion(
+                proposal_id=proposal.id,
+                version=number,
+                text=text,
+                kind=kind,
+                actor=actor,
+                model=proposal.model if kind == "draft" else None,
+                flags=list(proposal.flags) if kind == "draft" else [],
+            )
+        )
+    session.flush()
+    return len(legacy)
 
 
 def list_versions(*, session: Session, proposal_id: int) -> Sequence[ProposalVersion]:
@@ -47,44 +83,3 @@ def list_versions(*, session: Session, proposal_id: int) -> Sequence[ProposalVer
         .order_by(col(ProposalVersion.version))
     )
     return session.exec(query).all()
-
-
-def capture_current_letter(*, session: Session, proposal: Proposal) -> int:
-    """Make sure the history ends with the letter the proposal holds now, and return that
-    version's number. Drafts queued before versions existed, and edits saved in place, are
-    written into the history here, so a regeneration never loses the text it replaces."""
-    if proposal.id is None:
-        raise ValueError("the proposal has not been stored")
-    history = list_versions(session=session, proposal_id=proposal.id)
-    if not history:
-        add_version(
-            session=session,
-            proposal_id=proposal.id,
-            version=1,
-            text=proposal.draft_text,
-            kind="draft",
-            actor="drafter",
-            model=proposal.model,
-            flags=list(proposal.flags),
-        )
-        last_number, last_text = 1, proposal.draft_text
-    else:
-        last_number, last_text = history[-1].version, history[-1].text
-    current = proposal.final_text or proposal.draft_text
-    if current == last_text:
-        return last_number
-    add_version(
-        session=session,
-        proposal_id=proposal.id,
-        version=last_number + 1,
-        text=current,
-        kind="edited",
-        actor=_last_editor(session, proposal.id),
-    )
-    return last_number + 1
-
-
-def _last_editor(session: Session, proposal_id: int) -> str:
-    events = events_for(session=session, entity="proposal", entity_id=proposal_id)
-    editors = [event.actor for event in events if event.action == "edited"]
-    return editors[-1] if editors else "reviewer"
