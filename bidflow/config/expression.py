@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 _OPERATORS = frozenset({"and", "or", "not"})
 _TOKEN = re.compile(r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))')
@@ -154,6 +158,9 @@ class _Parser:
         )
 
 
+# Parsed once per distinct text: rules ask for a ruleset's expression for every job they judge,
+# and the tree is immutable.
+@lru_cache(maxsize=256)
 def parse_expression(source: str) -> Expr:
     """The expression's syntax tree; an ExpressionError says where it breaks and how to fix it."""
     if not source.strip():
@@ -165,3 +172,15 @@ def parse_expression(source: str) -> Expr:
         fix = "remove it or add the matching '('" if leftover.kind == ")" else "remove it"
         raise ExpressionError(f"unexpected '{leftover.text}'", leftover.position, fix)
     return expr
+
+
+def checked_query(value: str | None) -> str | None:
+    """A config field's keyword expression, refused at load time when it does not parse (the
+    ExpressionError names the position and the fix)."""
+    if value is not None:
+        parse_expression(value)
+    return value
+
+
+# A config field holding a keyword expression (rulesets' fit.query, assignments' query).
+Query = Annotated[str | None, AfterValidator(checked_query)]

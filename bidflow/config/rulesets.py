@@ -13,7 +13,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, field_validator, model_validator
 
 from bidflow.config.base import ConfigModel, known_timezone
-from bidflow.config.expression import Expr, parse_expression
+from bidflow.config.expression import Expr, Query, parse_expression
 from bidflow.config.feeds import parse_duration
 
 PROPOSAL_BUCKETS: tuple[str, ...] = (
@@ -186,7 +186,7 @@ class FreshnessRules(ConfigModel):
 class FitRules(ConfigModel):
     """What the job must be about, and how well it must match the bidder's skills."""
 
-    query: str | None = Field(
+    query: Query = Field(
         default=None, description='Keyword expression, e.g. django AND (api OR "rest framework")'
     )
     required_skills: list[str] = Field(default_factory=list)
@@ -196,13 +196,6 @@ class FitRules(ConfigModel):
     min_skill_overlap: Whole = 1
     excluded_keywords: list[str] = Field(default_factory=list)
     unknown: UnknownPolicy = UnknownPolicy.SCORE
-
-    @field_validator("query")
-    @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_expression(value)  # its ExpressionError names the position and the fix
-        return value
 
     @property
     def expression(self) -> Expr | None:

@@ -11,7 +11,7 @@ from typing import Annotated, Self
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from bidflow.config.base import ConfigModel, TimezoneName
-from bidflow.config.expression import parse_expression
+from bidflow.config.expression import Query
 from bidflow.config.feeds import FeedConfig, parse_duration
 from bidflow.config.llm import LLMConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
@@ -112,14 +112,7 @@ class AssignmentRule(ConfigModel):
 
     bidder: Name
     category: str | None = Field(default=None, description="Part of the job's category.")
-    query: str | None = Field(default=None, description="Keyword expression over the job text.")
-
-    @field_validator("query")
-    @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_expression(value)  # its error names the position and the fix
-        return value
+    query: Query = Field(default=None, description="Keyword expression over the job text.")
 
     @model_validator(mode="after")
     def _something_to_match(self) -> Self:
