@@ -31,7 +31,15 @@ def _database() -> str:
     """The database, which must already be at the current schema: these commands write nothing,
     not even a migration."""
     url = get_settings().resolved_database_url
-    if db.current_revision(url) != db.head_revision():
+    sqlite_file = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    # Asking a missing SQLite file for its revision would create it, empty.
+    missing = sqlite_file is not None and not Path(sqlite_file).exists()
+    revision = None if missing else db.current_revision(url)
+    if revision is None:
+        raise ConfigError(
+            f"no jobs are stored at {url} yet; run `bidflow run` (or `bidflow ingest`) first"
+        )
+    if revision != db.head_revision():
         raise ConfigError(
             f"the database at {url} is not at the current schema; run `bidflow db upgrade` first"
         )

@@ -145,6 +145,16 @@ def test_rules_check_lists_each_ruleset_and_its_bidders(tmp_path: Path) -> None:
 
 def test_commands_refuse_a_database_behind_the_schema(tmp_path: Path) -> None:
     config = write_config(tmp_path)
+    db.upgrade(get_settings().resolved_database_url, "0003")
     result = invoke("rules", "explain", "1", "--config", str(config))
     assert result.exit_code == 2
     assert "run `bidflow db upgrade` first" in result.stderr
+
+
+def test_commands_on_an_empty_home_say_to_store_jobs_first(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    result = invoke("rules", "test", "default", "--config", str(config))
+    assert result.exit_code == 2
+    assert "no jobs are stored at" in result.stderr and "run `bidflow run`" in result.stderr
+    database = get_settings().resolved_database_url.removeprefix("sqlite:///")
+    assert not Path(database).exists()  # looking created nothing
