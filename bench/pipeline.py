@@ -71,7 +71,7 @@ def main(count: int) -> dict[str, float]:
             rows = sync_bidders(session=session, bidders=agency.bidders)
             slots = [BidderSlot(id=rows[b.name].id or 0, config=b) for b in agency.bidders]
             stored = list(untriaged_jobs(session=session, limit=count))
-        triage_s = _timed(lambda: triage_jobs(stored, slots, agency))
+        triage_s = _timed(lambda: triage_jobs(stored, slots, agency).rows)
 
         sample = stored[: min(500, len(stored))]
         requests = []

@@ -44,7 +44,7 @@ def triage_backlog(context: FlowContext) -> TriageSummary:
             if not jobs:
                 return summary
             now = utcnow()
-            rows = triage_jobs(
+            decisions = triage_jobs(
                 jobs,
                 context.bidders,
                 context.agency,
@@ -54,10 +54,10 @@ def triage_backlog(context: FlowContext) -> TriageSummary:
                     session=session, client_keys={j.client_key for j in jobs if j.client_key}
                 ),
             )
-            store_decisions(session=session, decisions=rows)
+            store_decisions(session=session, decisions=decisions.rows)
         summary.jobs += len(jobs)
-        summary.passed += len({r["job_id"] for r in rows if r["passed"]})
-        summary.routed += sum(1 for r in rows if r["routed"])
+        summary.passed += decisions.passed_jobs
+        summary.routed += decisions.routed
         report("triage", summary.jobs, summary.jobs)
 
 

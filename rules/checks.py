@@ -45,13 +45,15 @@ class Subject:
 
     job: JobBase
     text: bytes
+    # In a batch, the batch's term columns answer instead of a search of ``text``.
+    lookup: Callable[[str], bool] | None = None
 
     @classmethod
     def of(cls, job: JobBase) -> Subject:
         return cls(job, haystack(job))
 
     def has(self, term: str) -> bool:
-        return has_term(self.text, term)
+        return has_term(self.text, term) if self.lookup is None else self.lookup(term)
 
 
 Check = Callable[[Subject, BidderConfig, RulesetConfig, TriageContext], Reason | None]

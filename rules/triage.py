@@ -1,28 +1,31 @@
 """Triage: every job against every bidder's ruleset, then routing to one bidder per job.
 
 ``evaluate`` judges one job for one bidder with the reference checks; ``triage_jobs`` judges a
-whole batch column-wise (``rules.columns``) and routes it (``rules.routing``). Both give the
-same verdicts, reasons and scores.
+whole batch column-wise (``rules.columns``, ``judge``) and routes it (``rules.routing``). Both
+give the same verdicts, reasons and scores.
 """
 
 from __future__ import annotations
 
-import gc
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bidflow.config import AgencyConfig, BidderConfig, RulesetConfig
+from bidflow.config.expression import parse_expression, terms_of
 from bidflow.config.rulesets import RULE_NAMES
+from bidflow.memory import no_cycle_collection
 from bidflow.models import Job, JobBase
 from bidflow.types import utcnow
 from rules.checks import CHECKS, Subject, TriageContext
-from rules.columns import Batch
+from rules.columns import Batch, batch_terms
+from rules.judgement import Decisions, Judgement, shortfall
 from rules.reasons import Reason
-from rules.routing import Candidate, assigned_bidders, route
+from rules.routing import assigned_bidders, route_columns
 
 # A rule whose data is missing counts half: neither a pass nor a fail.
 _CREDIT = {"passed": 1.0, "missing": 0.5, "failed": 0.0}
@@ -65,8 +68,7 @@ def verdict_of(reasons: list[Reason], ruleset: RulesetConfig, fit: int) -> Verdi
     score = score_of(reasons, ruleset)
     failed = any(r.status == "failed" for r in reasons)
     if not failed and score < ruleset.threshold:
-        shortfall = f"score {score:.2f} is under the {ruleset.threshold:.2f} threshold"
-        reasons = [*reasons, Reason("threshold", "failed", shortfall)]
+        reasons = [*reasons, shortfall(score, ruleset.threshold)]
         failed = True
     return Verdict(not failed, score, fit, tuple(reasons))
 
@@ -95,73 +97,51 @@ class BidderSlot:
     config: BidderConfig
 
 
-def judge_batch(
-    jobs: Sequence[JobBase],
-    bidders: Sequence[BidderSlot],
-    agency: AgencyConfig,
-    *,
-    now: datetime | None = None,
-    previous_clients: Collection[str] = (),
-) -> list[list[Verdict]]:
-    """Every job's verdict for every bidder (``[job][bidder]``), judged column-wise."""
-    return _judge(Batch(jobs, _context(now, previous_clients)), bidders, agency)
+def judge(batch: Batch, slot: BidderSlot, ruleset: RulesetConfig, rules: list[str]) -> Judgement:
+    """``slot``'s verdicts on every job of ``batch`` under the enabled ``rules`` of its
+    ``ruleset``: ``verdict_of`` in array arithmetic, the same sums in the same order, so
+    scores agree to the bit with ``evaluate``."""
+    columns = [batch.column(rule, slot.config.ruleset, ruleset, slot.config) for rule in rules]
+    jobs = len(batch.jobs)
+    total = 0.0
+    earned = np.zeros(jobs, dtype=np.float64)
+    failed = np.zeros(jobs, dtype=np.bool_)
+    for column in columns:
+        weight = ruleset.weight(column.rule)
+        total += weight
+        earned = earned + weight * column.per_job(_CREDIT)
+        failed |= column.per_job(_FAILED).astype(np.bool_)
+    score = _rounded(earned / total) if total else np.ones(jobs, dtype=np.float64)
+    short = ~failed & (score < ruleset.threshold)
+    fit = np.zeros(jobs, dtype=np.int64)
+    for skill in slot.config.skills:
+        fit += batch.texts.column(skill)
+    return Judgement(slot, columns, ~failed & ~short, score, fit, short, ruleset.threshold)
 
 
-def _context(now: datetime | None, previous_clients: Collection[str]) -> TriageContext:
-    return TriageContext(now=now or utcnow(), previous_clients=frozenset(previous_clients))
+_FAILED = {"passed": 0.0, "missing": 0.0, "failed": 1.0}
 
 
-def _judge(
-    batch: Batch, bidders: Sequence[BidderSlot], agency: AgencyConfig
-) -> list[list[Verdict]]:
-    """Verdicts ``[job][bidder]``. Jobs with the same reasons get the same Verdict object, so
-    scoring runs once per distinct combination of reasons, not once per pair."""
-    jobs = batch.jobs
-    per_bidder: list[list[Verdict]] = []
-    shared: dict[str, tuple[list[int], list[list[Reason]]]] = {}  # per ruleset: combo per job
-    for slot in bidders:
-        ruleset = agency.rulesets[slot.config.ruleset]
-        rules = enabled_rules(ruleset, slot.config)
-        if slot.config.ruleset not in shared:
-            shared[slot.config.ruleset] = _combos(batch, rules, ruleset, slot.config)
-        combo_of, combos = shared[slot.config.ruleset]
-        fits = np.zeros(len(jobs), dtype=np.int64)
-        for skill in slot.config.skills:
-            fits += batch.texts.column(skill)
-        fit_counts: list[int] = fits.tolist()
-        fit_reasons = batch.reasons("fit", ruleset, slot.config) if "fit" in rules else None
-        known: dict[tuple[int, int, int], Verdict] = {}
-        verdicts: list[Verdict] = []
-        for index, combo in enumerate(combo_of):
-            fit_reason = None if fit_reasons is None else fit_reasons[index]
-            key = (combo, id(fit_reason), fit_counts[index])
-            verdict = known.get(key)
-            if verdict is None:
-                reasons = combos[combo] if fit_reason is None else [*combos[combo], fit_reason]
-                verdict = known[key] = verdict_of(reasons, ruleset, fit_counts[index])
-            verdicts.append(verdict)
-        per_bidder.append(verdicts)
-    return [list(verdicts) for verdicts in zip(*per_bidder, strict=True)] if bidders else []
+def _searched_terms(
+    bidders: Sequence[BidderSlot], agency: AgencyConfig, enabled: list[list[str]]
+) -> list[str]:
+    """Every term the bidders' rules and the assignment rules look for."""
+    terms = [
+        term
+        for rule in agency.assignments
+        if rule.query
+        for term in terms_of(parse_expression(rule.query))
+    ]
+    for slot, rules in zip(bidders, enabled, strict=True):
+        terms += batch_terms(rules, agency.rulesets[slot.config.ruleset], slot.config)
+    return terms
 
 
-def _combos(
-    batch: Batch, rules: list[str], ruleset: RulesetConfig, bidder: BidderConfig
-) -> tuple[list[int], list[list[Reason]]]:
-    """Each job's job-level reasons as an index into the distinct lists of them."""
-    columns = [batch.reasons(rule, ruleset, bidder) for rule in rules if rule != "fit"]
-    if not columns:
-        return [0] * len(batch.jobs), [[]]
-    index: dict[tuple[int, ...], int] = {}
-    combos: list[list[Reason]] = []
-    combo_of: list[int] = []
-    for row in zip(*columns, strict=True):
-        key = tuple(map(id, row))  # reasons are shared objects: identity is equality here
-        found = index.get(key)
-        if found is None:
-            found = index[key] = len(combos)
-            combos.append(list(row))
-        combo_of.append(found)
-    return combo_of, combos
+def _rounded(raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Python's ``round(x, 4)`` of each value (numpy rounds some halves the other way), done
+    once per distinct value."""
+    values, codes = np.unique(raw, return_inverse=True)
+    return np.array([round(v, 4) for v in values.tolist()], dtype=np.float64)[codes.ravel()]
 
 
 def triage_jobs(
@@ -172,23 +152,16 @@ def triage_jobs(
     now: datetime | None = None,
     room: Mapping[int, int] | None = None,
     previous_clients: Collection[str] = (),
-) -> list[dict[str, Any]]:
-    """Decision rows for every (job, bidder) pair, with at most one routed bidder per job.
+) -> Decisions:
+    """Every (job, bidder) verdict, with at most one routed bidder per job.
 
     ``now`` anchors freshness and client age (default: the current time). ``room`` is each
     bidder's free capacity by bidder id (from ``rules.guardrails``; no entry: unlimited).
     ``previous_clients`` are the client keys the agency has bid for (``prefer_previous``).
-    See ``rules.routing`` for how the bidder is chosen.
+    See ``rules.routing`` for how the bidder is chosen; ``Decisions.rows`` for storing.
     """
-    # Half a million small dicts and lists per 100,000 jobs, none of them cyclic: the cyclic
-    # collector would only re-walk them, which costs a third of the run.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _triage(jobs, bidders, agency, now, room, previous_clients)
-    finally:
-        if collecting:
-            gc.enable()
+    with no_cycle_collection():
+        return _triage(jobs, bidders, agency, now, room or {}, previous_clients)
 
 
 def _triage(
@@ -196,34 +169,27 @@ def _triage(
     bidders: Sequence[BidderSlot],
     agency: AgencyConfig,
     now: datetime | None,
-    room: Mapping[int, int] | None,
+    room: Mapping[int, int],
     previous_clients: Collection[str],
-) -> list[dict[str, Any]]:
-    batch = Batch(jobs, _context(now, previous_clients))
-    verdicts = _judge(batch, bidders, agency)
-    candidates = [
-        [Candidate(slot, v.passed, v.fit, v.score) for slot, v in zip(bidders, row, strict=True)]
-        for row in verdicts
+) -> Decisions:
+    context = TriageContext(now=now or utcnow(), previous_clients=frozenset(previous_clients))
+    enabled = [enabled_rules(agency.rulesets[s.config.ruleset], s.config) for s in bidders]
+    batch = Batch(jobs, context, {rule for rules in enabled for rule in rules})
+    batch.texts.find(*_searched_terms(bidders, agency, enabled))  # one pass over the text
+    judgements = [
+        judge(batch, slot, agency.rulesets[slot.config.ruleset], rules)
+        for slot, rules in zip(bidders, enabled, strict=True)
     ]
-    chosen = route(candidates, assigned_bidders(jobs, batch.texts, agency), room or {})
-    # Reason dicts are built once per distinct verdict; each row gets its own list of them.
-    worded: dict[int, list[dict[str, str]]] = {}
-    rows: list[dict[str, Any]] = []
-    for job, row, pick in zip(jobs, verdicts, chosen, strict=True):
-        assert job.id is not None
-        for slot, verdict in zip(bidders, row, strict=True):
-            reasons = worded.get(id(verdict))
-            if reasons is None:
-                reasons = worded[id(verdict)] = [r.as_dict() for r in verdict.reasons]
-            rows.append(
-                {
-                    "job_id": job.id,
-                    "bidder_id": slot.id,
-                    "ruleset": slot.config.ruleset,
-                    "passed": verdict.passed,
-                    "score": verdict.score,
-                    "routed": slot.id == pick,
-                    "reasons": list(reasons),
-                }
-            )
-    return rows
+    job_ids = list(batch.field("id"))
+    assert None not in job_ids, "triage judges stored jobs"
+    if not judgements:
+        return Decisions(job_ids, [], np.full(len(jobs), -1, dtype=np.int64))
+    routed_to = route_columns(
+        np.vstack([j.passed for j in judgements]),
+        np.vstack([j.fit for j in judgements]),
+        np.vstack([j.score for j in judgements]),
+        [slot.config.name for slot in bidders],
+        assigned_bidders(jobs, batch.texts, agency),
+        [room.get(slot.id, math.inf) for slot in bidders],
+    )
+    return Decisions(job_ids, judgements, routed_to)

@@ -74,7 +74,7 @@ def try_ruleset(
         if not page:
             break
         last_id = page[-1].id or last_id
-        rows = triage_jobs(page, slots, agency, now=now)
+        rows = triage_jobs(page, slots, agency, now=now).rows
         _tally(trial, rows, {s.id: s.config.name for s in slots}, failures, examples)
     trial.failed_rules = [(rule, n, examples[rule]) for rule, n in failures.most_common()]
     return trial
@@ -143,7 +143,7 @@ def job_with_decisions(*, session: Session, agency: AgencyConfig, job_id: int) -
         return JobStory(job=job, stored=True, decisions=decisions)
     slots = bidder_slots(session, agency)
     names = {slot.id: slot.config.name for slot in slots}
-    rows = triage_jobs([job], slots, agency, now=utcnow())
+    rows = triage_jobs([job], slots, agency, now=utcnow()).rows
     rows.sort(key=lambda row: (not row["routed"], -row["score"]))
     return JobStory(
         job=job, stored=False, decisions=[row | {"bidder": names[row["bidder_id"]]} for row in rows]

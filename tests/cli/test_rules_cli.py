@@ -89,7 +89,7 @@ def test_explain_prints_the_stored_decision_for_each_bidder(tmp_path: Path) -> N
     with db.session_scope(url) as session:
         job = session.get(Job, job_id)
         assert job is not None
-        rows = triage_jobs([job], bidder_slots(session, agency), agency, now=utcnow())
+        rows = triage_jobs([job], bidder_slots(session, agency), agency, now=utcnow()).rows
         store_decisions(session=session, decisions=rows)
 
     out = invoke("rules", "explain", str(job_id), "--config", str(config)).stdout

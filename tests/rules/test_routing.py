@@ -3,10 +3,17 @@ assignments first."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bidflow.config import AgencyConfig
 from bidflow.models import Job
+from rules.judgement import Decisions
+from rules.routing import Candidate, route, route_columns
 from rules.triage import BidderSlot, triage_jobs
 from tests.factories import agency_dict, make_job
 
@@ -27,9 +34,9 @@ def _jobs(count: int, **fields: Any) -> list[Job]:
     ]
 
 
-def _routed(rows: list[dict[str, Any]]) -> dict[int, list[int]]:
+def _routed(decisions: Decisions) -> dict[int, list[int]]:
     routed: dict[int, list[int]] = {}
-    for row in rows:
+    for row in decisions.rows:
         if row["routed"]:
             routed.setdefault(row["job_id"], []).append(row["bidder_id"])
     return routed
@@ -83,3 +90,46 @@ def test_an_assignment_yields_when_its_bidder_fails_the_job() -> None:
     agency = AgencyConfig.model_validate(data)  # Ben's skills are React; the job is Python
     slots = [BidderSlot(id=n, config=b) for n, b in enumerate(agency.bidders, 1)]
     assert _routed(triage_jobs(_jobs(1), slots, agency)) == {1: [1]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_column_routing_equals_the_job_by_job_reference(data: st.DataObject) -> None:
+    bidders = data.draw(st.integers(1, 4))
+    jobs = data.draw(st.integers(1, 30))
+    cells = st.tuples(st.booleans(), st.integers(0, 2), st.sampled_from([0.5, 0.75, 1.0]))
+    grid = data.draw(
+        st.lists(st.lists(cells, min_size=bidders, max_size=bidders), min_size=jobs, max_size=jobs)
+    )
+    room = data.draw(
+        st.lists(
+            st.one_of(st.just(math.inf), st.integers(0, 5)), min_size=bidders, max_size=bidders
+        )
+    )
+    names = [f"b{n}" for n in range(bidders)]
+    assigned = data.draw(
+        st.lists(st.sampled_from([None, *names, "nobody"]), min_size=jobs, max_size=jobs)
+    )
+    agency = AgencyConfig.model_validate(agency_dict())
+    slots = [
+        BidderSlot(id=n, config=agency.bidders[0].model_copy(update={"name": name}))
+        for n, name in enumerate(names)
+    ]
+    candidates = [
+        [
+            Candidate(slot, passed, fit, score)
+            for slot, (passed, fit, score) in zip(slots, row, strict=True)
+        ]
+        for row in grid
+    ]
+    expected = route(candidates, assigned, {n: int(r) for n, r in enumerate(room) if r != math.inf})
+    column = np.array(grid, dtype=object).transpose(2, 1, 0)  # field × bidder × job
+    chosen = route_columns(
+        column[0].astype(bool),
+        column[1].astype(np.int64),
+        column[2].astype(np.float64),
+        names,
+        assigned,
+        room,
+    )
+    assert [None if c < 0 else int(c) for c in chosen] == expected

@@ -6,8 +6,11 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlmodel import Session, col, select
 
+from bidflow import db
 from bidflow.models import Job
+from bidflow.store.jobs import store_jobs
 from rules.triage import BidderSlot, evaluate, triage_jobs
 from tests.factories import agency_config, make_job
 
@@ -87,7 +90,7 @@ def test_routing_sends_each_job_to_one_best_fitting_bidder() -> None:
     react_job = _job(
         id=11, title="React dashboard", description="Next.js and TypeScript", skills=["React"]
     )
-    rows = triage_jobs([python_job, react_job], slots, AGENCY)
+    rows = triage_jobs([python_job, react_job], slots, AGENCY).rows
     assert len(rows) == 4
     routed = {(row["job_id"], row["bidder_id"]) for row in rows if row["routed"]}
     assert routed == {(10, 1), (11, 2)}
@@ -110,3 +113,20 @@ def test_client_minimums_name_the_value_and_the_limit() -> None:
     )
     assert reasons["client_feedback"] == ("passed", "client's feedback score is 4.9")
     assert not verdict.passed
+
+
+def test_rows_expired_by_a_commit_are_reloaded_not_misread(sqlite_url: str) -> None:
+    """Triage reads job values from each row's ``__dict__`` for speed; a commit empties it,
+    and the values must then come from the database, not be taken as missing."""
+    slots = [BidderSlot(id=1, config=AGENCY.bidders[0]), BidderSlot(id=2, config=AGENCY.bidders[1])]
+    jobs = [make_job(), make_job(budget=10.0, client_country="Nowhere")]
+    with db.session_scope(sqlite_url) as session:
+        store_jobs(session=session, jobs=jobs)
+    with Session(db.get_engine(sqlite_url)) as session:  # expire_on_commit, the default
+        stored = list(session.exec(select(Job).order_by(col(Job.id))).all())
+        fresh = triage_jobs(stored, slots, AGENCY).rows
+        session.commit()
+        assert "budget" not in vars(stored[0])  # expired: only attribute access reloads it
+        expired = triage_jobs(stored, slots, AGENCY).rows
+    assert expired == fresh
+    assert [row["passed"] for row in fresh] == [True, False, False, False]

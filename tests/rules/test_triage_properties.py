@@ -33,7 +33,7 @@ def test_batch_path_equals_the_per_job_reference(
     batch = [Job(**{**job.model_dump(), "id": n}) for n, job in enumerate(batch, 1)]
     agency = _agency(first, second)
     slots = [BidderSlot(id=n, config=b) for n, b in enumerate(agency.bidders, 1)]
-    rows = triage_jobs(batch, slots, agency, now=NOW, previous_clients=PREVIOUS)
+    rows = triage_jobs(batch, slots, agency, now=NOW, previous_clients=PREVIOUS).rows
     assert len(rows) == len(batch) * len(slots)
     for row in rows:
         job = batch[row["job_id"] - 1]
