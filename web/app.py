@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from itsdangerous import TimestampSigner
 
 from bidflow.db import upgrade
 from bidflow.settings import Settings, get_settings
+from web.auth import Forbidden, SignInRequired, secret_key
 from web.config_file import AgencyConfigFile
 from web.csrf import CSRFMiddleware
-from web.errors import HANDLED, handle_error
-from web.routes import health, hooks, proposals, queue, sources, versions
+from web.errors import HANDLED, handle_error, refuse, to_sign_in
+from web.routes import (
+    draft,
+    guardrails,
+    health,
+    hooks,
+    inbox,
+    proposals,
+    queue,
+    reports,
+    signin,
+    sources,
+    versions,
+)
 from web.templating import STATIC
 
 
@@ -30,11 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Read on first use and again when the file changes, so a bad or missing config does not stop
     # the desk from starting and edits to feeds apply without a restart.
     app.state.agency_config = AgencyConfigFile(settings.config_path)
+    app.state.signer = TimestampSigner(secret_key(settings.home), salt="bidflow-session")
     app.add_middleware(CSRFMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (queue.router, proposals.router, sources.router, hooks.router, health.router):
         app.include_router(router)
     app.include_router(versions.router)
+    for router in (signin.router, draft.router, inbox.router, reports.router, guardrails.router):
+        app.include_router(router)
     for exc_class in HANDLED:
         app.add_exception_handler(exc_class, handle_error)
+    app.add_exception_handler(SignInRequired, to_sign_in)
+    app.add_exception_handler(Forbidden, refuse)
     return app

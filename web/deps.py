@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: the database session, who is acting, and htmx detection."""
+"""Dependencies shared by the routes: the database session and htmx detection (who is acting:
+``web.auth``)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,6 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def current_actor() -> str:
-    """Who is acting, as recorded on events; every reviewer is "reviewer" until sign-in arrives."""
-    return "reviewer"
-
-
 def is_htmx(request: Request) -> bool:
     """Whether htmx sent the request, so a partial (not a full page) is the right answer."""
     return request.headers.get("HX-Request") == "true"
@@ -29,4 +25,3 @@ def is_htmx(request: Request) -> bool:
 
 # scope="function" commits before the response leaves, so a redirected browser sees the change.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ActorDep = Annotated[str, Depends(current_actor)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
 from bidflow.errors import BidflowError, DatabaseError, NotFoundError, TransitionError
@@ -70,3 +72,17 @@ def _describe(error: dict[str, Any]) -> str:
     if kind == "greater_than_equal":
         return f"{field} must be at least {limits.get('ge')}"
     return f"{field}: {error.get('msg', 'invalid value')}"
+
+
+def to_sign_in(request: Request, _exc: Exception) -> Response:
+    """A visitor who is not signed in goes to the sign-in page, then back here."""
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = f"/login?{urlencode({'next': back if request.method == 'GET' else '/queue'})}"
+    if is_htmx(request):  # htmx would swap the sign-in page into a card; load it whole instead
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def refuse(request: Request, exc: Exception) -> Response:
+    """Signed in, but not allowed: 403 with who they are and who may."""
+    return render_error(request, 403, str(exc))

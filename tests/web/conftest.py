@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bidflow.settings import Settings
 from tests.factories import agency_dict, write_config
-from tests.web.desk import DeskClient
+from tests.web.desk import DeskClient, add_users
 from tests.web.hooks import FEEDS, SECRET, SECRET_ENV
 from web.app import create_app
 
@@ -23,8 +23,11 @@ def app(sqlite_url: str) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[DeskClient]:
+def client(app: FastAPI, sqlite_url: str) -> Iterator[DeskClient]:
+    """A client signed in as an owner (who may do everything)."""
+    add_users(sqlite_url)
     with DeskClient(app) as desk:
+        desk.sign_in()
         assert desk.get("/queue").status_code == 200
         yield desk
 

@@ -26,8 +26,9 @@ from bidflow.store.proposals import (
     reject,
 )
 from bidflow.types import utcnow
+from web.auth import REVIEWERS, ActorDep, SenderDep, check_own
 from web.cards import ProposalCard, build_card
-from web.deps import ActorDep, SessionDep, is_htmx
+from web.deps import SessionDep, is_htmx
 from web.templating import templates
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
@@ -40,7 +41,7 @@ BidField = Annotated[float | None, Form(ge=0, allow_inf_nan=False)]
 ConnectsField = Annotated[int | None, Form(ge=0)]
 
 
-@router.post("/{proposal_id}/edit")
+@router.post("/{proposal_id}/edit", dependencies=[REVIEWERS])
 def edit(
     request: Request, proposal_id: int, text: LetterField, session: SessionDep, actor: ActorDep
 ) -> Response:
@@ -49,7 +50,7 @@ def edit(
     return _answer(request, session, proposal_id)
 
 
-@router.post("/{proposal_id}/approve")
+@router.post("/{proposal_id}/approve", dependencies=[REVIEWERS])
 def approve_proposal(
     request: Request,
     proposal_id: int,
@@ -72,7 +73,7 @@ def approve_proposal(
     return _answer(request, session, proposal_id)
 
 
-@router.post("/{proposal_id}/reject")
+@router.post("/{proposal_id}/reject", dependencies=[REVIEWERS])
 def reject_proposal(
     request: Request, proposal_id: int, reason: ReasonField, session: SessionDep, actor: ActorDep
 ) -> Response:
@@ -87,10 +88,12 @@ def mark_proposal_sent(
     proposal_id: int,
     session: SessionDep,
     actor: ActorDep,
+    user: SenderDep,
     bid: BidField = None,
     connects: ConnectsField = None,
 ) -> Response:
     """Record that the reviewer submitted the approved proposal on the marketplace themselves."""
+    check_own(user, get_proposal(session=session, proposal_id=proposal_id))
     mark_sent(session=session, proposal_id=proposal_id, actor=actor, bid=bid, connects=connects)
     return _answer(request, session, proposal_id)
 

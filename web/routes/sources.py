@@ -9,6 +9,7 @@ from bidflow.errors import ConfigError
 from bidflow.store.sources import FAILING_AFTER, all_source_states
 from bidflow.types import utcnow
 from connectors.feeds.health import build_rows
+from web.auth import REVIEWERS
 from web.config_file import AgencyConfigFile, one_line
 from web.deps import SessionDep
 from web.templating import templates
@@ -16,7 +17,7 @@ from web.templating import templates
 router = APIRouter(tags=["sources"])
 
 
-@router.get("/sources")
+@router.get("/sources", dependencies=[REVIEWERS])
 def sources_page(request: Request, session: SessionDep) -> Response:
     """Configured feeds with their health, then stored feeds that left the config."""
     config_file: AgencyConfigFile = request.app.state.agency_config

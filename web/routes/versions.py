@@ -15,7 +15,8 @@ from bidflow.db import session_scope
 from bidflow.store.proposals import get_proposal
 from bidflow.store.versions import list_versions
 from flows.regenerate import MAX_INSTRUCTION, regenerate_proposal
-from web.deps import ActorDep, SessionDep, is_htmx
+from web.auth import REVIEWERS, ActorDep, SenderDep, check_own
+from web.deps import SessionDep, is_htmx
 from web.routes.proposals import card_for
 from web.templating import templates
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/proposals", tags=["versions"])
 InstructionField = Annotated[str, Form(max_length=MAX_INSTRUCTION, pattern=r"\S")]
 
 
-@router.post("/{proposal_id}/regenerate")
+@router.post("/{proposal_id}/regenerate", dependencies=[REVIEWERS])
 def regenerate(
     request: Request, proposal_id: int, instruction: InstructionField, actor: ActorDep
 ) -> Response:
@@ -53,9 +54,10 @@ def regenerate(
 
 
 @router.get("/{proposal_id}/versions")
-def versions(request: Request, proposal_id: int, session: SessionDep) -> Response:
+def versions(request: Request, proposal_id: int, session: SessionDep, user: SenderDep) -> Response:
     """The history of the proposal's letter, oldest first, as an HTML fragment."""
     proposal = get_proposal(session=session, proposal_id=proposal_id)
+    check_own(user, proposal)
     history = list_versions(session=session, proposal_id=proposal_id)
     return templates.TemplateResponse(
         request, "partials/versions.html", {"proposal": proposal, "versions": history}
