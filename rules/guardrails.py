@@ -57,7 +57,7 @@ def bidder_capacity(
 ) -> Capacity:
     """The smallest headroom among the bidder's guardrails (quiet hours, spacing, hourly, daily
     and weekly caps, weekly Connects) and the agency's daily cap."""
-    limits = _bidder_limits(session, bidder_id, bidder, agency, now)
+    limits = bidder_limits(session, bidder_id, bidder, agency, now)
     agency_limit = agency_capacity(session=session, agency=agency, now=now)
     if agency_limit is not None:
         limits.append(agency_limit)
@@ -71,7 +71,7 @@ def agency_capacity(*, session: Session, agency: AgencyConfig, now: datetime) ->
     if cap is None:
         return None
     zone = agency.agency.timezone
-    used, _ = proposals_since(session=session, bidder_id=None, since=_day_start(now, zone))
+    used, _ = proposals_since(session=session, bidder_id=None, since=local_day_start(now, zone))
     reason = f"the agency's daily cap ({cap}) is used up; resumes tomorrow 00:00 {zone}"
     return Capacity(cap - used, "agency daily cap", reason)
 
@@ -150,12 +150,12 @@ def queue_within_guardrails(
     return queued
 
 
-def _bidder_limits(
+def bidder_limits(
     session: Session, bidder_id: int, bidder: BidderConfig, agency: AgencyConfig, now: datetime
 ) -> list[Capacity]:
     name, caps, zone = bidder.name, bidder.caps, bidder.timezone
-    day_start = _day_start(now, zone)
-    week_start = day_start - timedelta(days=day_start.weekday())
+    day_start = local_day_start(now, zone)
+    week_start = local_week_start(now, zone)
     limits: list[Capacity] = []
     local = now.astimezone(ZoneInfo(zone))
     if caps.quiet_hours is not None and caps.quiet_hours.contains(local.time()):
@@ -225,7 +225,7 @@ def clock(moment: datetime, timezone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(timezone)):%H:%M} {timezone}"
 
 
-def _day_start(now: datetime, timezone: str) -> datetime:
+def local_day_start(now: datetime, timezone: str) -> datetime:
     local = now.astimezone(ZoneInfo(timezone))
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -234,3 +234,9 @@ def _id(decision: Decision) -> int:
     if decision.id is None:
         raise ValueError("the decision has not been stored")
     return decision.id
+
+
+def local_week_start(now: datetime, timezone: str) -> datetime:
+    """Monday 00:00 of the current week in ``timezone``: when weekly caps and budgets reset."""
+    day_start = local_day_start(now, timezone)
+    return day_start - timedelta(days=day_start.weekday())

@@ -1,6 +1,6 @@
 """Who is signed in, and what their role lets them do.
 
-Passwords are hashed with Argon2id (``argon2-cffi``). A signed-in browser holds one cookie,
+Passwords are hashed with Argon2id (``bidflow.passwords``). A signed-in browser holds one cookie,
 ``bidflow_session``: the user's id and a fingerprint of their password hash, signed with the
 desk's secret key and dated, so it cannot be forged, it lapses after ``SESSION_HOURS``, and a
 password change signs every other browser out. The cookie is HttpOnly, SameSite=Lax, and
@@ -21,19 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, TimestampSigner
 from sqlmodel import Session, select
 
 from bidflow.config import Role
 from bidflow.models import Proposal, User
+from bidflow.passwords import hash_password, password_matches
 from web.deps import SessionDep
 
 SESSION_COOKIE = "bidflow_session"
 SESSION_HOURS = 12
-_HASHER = PasswordHasher()
 
 
 class SignInRequired(Exception):
@@ -65,24 +63,11 @@ class SignedIn:
         return self.role is Role.OWNER or self.role in roles
 
 
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
-
-def password_matches(stored_hash: str | None, password: str) -> bool:
-    if not stored_hash:
-        return False
-    try:
-        return _HASHER.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user with this email and password, or None (the same answer for either mistake)."""
     user = session.exec(select(User).where(User.email == email.strip().casefold())).first()
     if user is None:
-        _HASHER.hash(password)  # the same time as a real check, so emails cannot be probed
+        hash_password(password)  # the same time as a real check, so emails cannot be probed
         return None
     return user if password_matches(user.password_hash, password) else None
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bidflow.models import Bidder, Job, Proposal
 from bidflow.store.proposals import content_flags
 from bidflow.wording import ago, money
+from web.links import web_link
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,12 @@ class ProposalCard:
     payment: str  # "✓", "✗" or "?"
     spent: str
     country: str
+    hire_rate: str  # "80% of 15 jobs", or "unknown"
+    feedback: str  # "4.8 ★ (23 reviews)", or "unknown"
     proposals: str
+    source: str  # the feed the job came from, as named in the agency config
     posted_ago: str
-    posted_iso: str | None
+    posted_iso: str | None  # whole seconds: the page's script re-words it every minute
     why: list[str]  # triage rules the job passed, in plain words
     unknowns: list[str]  # rules the job's data could not answer
 
@@ -73,14 +76,18 @@ def build_card(
         blocking=bool(content_flags(proposal)),
         bidder=bidder.name,
         title=job.title,
-        url=_web_link(job.url),
+        url=web_link(job.url),
         budget=budget_text(job),
         payment=_tick(job.client_payment_verified),
         spent="unknown" if job.client_total_spent is None else money(job.client_total_spent),
         country=job.client_country or "unknown",
+        hire_rate=hire_rate_text(job),
+        feedback=feedback_text(job),
         proposals=job.proposals_bucket or "unknown",
+        source=job.source,
         posted_ago=ago(job.posted_at, now=now),
-        posted_iso=job.posted_at.isoformat() if job.posted_at else None,
+        # Without microseconds: six fractional digits are not in the format every browser parses.
+        posted_iso=job.posted_at.replace(microsecond=0).isoformat() if job.posted_at else None,
         why=[r["message"] for r in reasons if r.get("status") == "passed"],
         unknowns=[r["message"] for r in reasons if r.get("status") == "missing"],
     )
@@ -93,6 +100,26 @@ def budget_text(job: Job) -> str:
     return money(job.budget) if job.budget is not None else "budget not given"
 
 
+def hire_rate_text(job: Job) -> str:
+    """How often the client hired: ``80% of 15 jobs``; "unknown" without both counts."""
+    hires, posted = job.client_hires, job.client_jobs_posted
+    if hires is None or not posted:
+        return "unknown"
+    jobs = "job" if posted == 1 else "jobs"
+    return f"{round(100 * hires / posted)}% of {posted} {jobs}"
+
+
+def feedback_text(job: Job) -> str:
+    """The client's rating from freelancers: ``4.8 ★ (23 reviews)``, or "unknown"."""
+    if job.client_feedback is None:
+        return "unknown"
+    rating = f"{job.client_feedback:.1f} ★"
+    if job.client_reviews is None:
+        return rating
+    reviews = "review" if job.client_reviews == 1 else "reviews"
+    return f"{rating} ({job.client_reviews} {reviews})"
+
+
 def _hourly(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"{money(low)}/hr" if low == high else f"{money(low)}–{money(high)}/hr"
@@ -101,14 +128,6 @@ def _hourly(low: float | None, high: float | None) -> str:
     if high is not None:
         return f"up to {money(high)}/hr"
     return "budget not given"
-
-
-def _web_link(url: str | None) -> str | None:
-    try:
-        scheme = urlsplit(url).scheme if url else ""
-    except ValueError:  # e.g. "http://[" from a careless feed
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 def _tick(verified: bool | None) -> str:

@@ -13,6 +13,7 @@ MODULES = (
     "rules_commands",
     "sources_commands",
     "status",
+    "users_commands",
     "web_commands",
 )
 

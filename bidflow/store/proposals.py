@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bidflow.errors import NotFoundError, TransitionError
 from bidflow.lifecycle import check_transition
-from bidflow.models import Bidder, Job, Proposal, ProposalStatus
+from bidflow.models import Bidder, Decision, Job, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.store.versions import record_letter
@@ -300,3 +301,87 @@ def clients_bid_for(*, session: Session, client_keys: Collection[str]) -> set[st
         .distinct()
     )
     return {key for key in session.exec(query).all() if key is not None}
+
+
+# The review desk's queue, narrowed by its filters and with what its urgency order needs.
+
+ReviewRow = tuple[Proposal, Job, Bidder, float | None]
+
+
+def review_rows(
+    *,
+    session: Session,
+    bidder_id: int | None = None,
+    bidder_name: str | None = None,
+    source: str | None = None,
+    limit: int = 200,
+) -> Sequence[ReviewRow]:
+    """Proposals waiting for a person, like ``review_queue``, each with the triage score of its
+    job for its bidder (None when the job was never triaged for them); only ``bidder_id``'s or
+    ``bidder_name``'s, and only jobs from ``source``, when given. Freshest job first: the desk
+    sorts the page by urgency itself, and freshness decides which rows fit under ``limit``."""
+    query = (
+        select(Proposal, Job, Bidder, Decision.score)
+        .join(Job, col(Job.id) == Proposal.job_id)
+        .join(Bidder, col(Bidder.id) == Proposal.bidder_id)
+        .outerjoin(
+            Decision,
+            and_(
+                col(Decision.job_id) == Proposal.job_id,
+                col(Decision.bidder_id) == Proposal.bidder_id,
+            ),
+        )
+        .where(col(Proposal.status).in_(list(REVIEWABLE)))
+        .order_by(col(Job.posted_at).desc().nulls_last(), col(Proposal.id))
+        .limit(limit)
+    )
+    if bidder_id is not None:
+        query = query.where(col(Proposal.bidder_id) == bidder_id)
+    if bidder_name is not None:
+        query = query.where(col(Bidder.name) == bidder_name)
+    if source is not None:
+        query = query.where(col(Job.source) == source)
+    return session.exec(query).all()
+
+
+@dataclass(frozen=True)
+class QueueFacets:
+    """What the queue's filters can choose from: the bidders, feeds and flag checks of the
+    proposals waiting for a person, each sorted."""
+
+    bidders: list[str]
+    sources: list[str]
+    checks: list[str]
+
+
+def review_facets(*, session: Session, bidder_id: int | None = None) -> QueueFacets:
+    """The filter choices of the whole queue (or of ``bidder_id``'s part of it)."""
+    query = (
+        select(Bidder.name, Job.source, Proposal.flags)
+        .join(Job, col(Job.id) == Proposal.job_id)
+        .join(Bidder, col(Bidder.id) == Proposal.bidder_id)
+        .where(col(Proposal.status).in_(list(REVIEWABLE)))
+    )
+    if bidder_id is not None:
+        query = query.where(col(Proposal.bidder_id) == bidder_id)
+    rows = session.exec(query).all()
+    checks = {str(flag.get("check", "check")) for _, _, flags in rows for flag in flags}
+    return QueueFacets(
+        bidders=sorted({name for name, _, _ in rows}),
+        sources=sorted({source for _, source, _ in rows}),
+        checks=sorted(checks),
+    )
+
+
+def review_counts(*, session: Session, bidder_id: int | None = None) -> dict[str, int]:
+    """How many proposals wait for a person, by status (every reviewable status, 0 if none)."""
+    query = (
+        select(Proposal.status, func.count())
+        .where(col(Proposal.status).in_(list(REVIEWABLE)))
+        .group_by(col(Proposal.status))
+    )
+    if bidder_id is not None:
+        query = query.where(col(Proposal.bidder_id) == bidder_id)
+    counts = {str(status): 0 for status in REVIEWABLE}
+    counts.update({str(status): int(count) for status, count in session.exec(query).all()})
+    return counts

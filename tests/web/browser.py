@@ -12,6 +12,10 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from playwright.sync_api import Page
+
+from bidflow.config import Role
+from tests.web.desk import EMAILS, PASSWORD
 
 
 @contextmanager
@@ -49,3 +53,12 @@ def _wait_until_healthy(base_url: str, thread: threading.Thread, timeout_s: floa
             pass
         time.sleep(0.05)
     raise TimeoutError(f"the test server at {base_url} did not answer /healthz in {timeout_s}s")
+
+
+def sign_in(tab: Page, base_url: str, role: Role = Role.SALES_LEAD) -> None:
+    """Sign in through the sign-in page, as a person does (users from ``desk.add_users``)."""
+    tab.goto(f"{base_url}/login")
+    tab.get_by_label("Email").fill(EMAILS[role])
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(lambda url: "/login" not in url)

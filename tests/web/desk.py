@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from bidflow import db
 from bidflow.config import Role
+from bidflow.passwords import hash_password
 from bidflow.store.users import save_user
-from web.auth import hash_password
 from web.csrf import CSRF_COOKIE
 
 PASSWORD = "correct horse battery staple"
@@ -37,6 +37,7 @@ def add_users(url: str, bidder: str | None = None) -> None:
                 password_hash=_password_hash(),
             )
 
+
 if TYPE_CHECKING:
     # Starlette's TestClient answers with httpx2's Response when httpx2 is installed (it is here).
     from httpx2 import Response
@@ -53,6 +54,11 @@ class DeskClient(TestClient):
         self.get("/login")
         answer = self.submit("/login", email=EMAILS[role], password=PASSWORD)
         assert answer.status_code == 303, answer.text
+
+    def switch_to(self, role: Role) -> None:
+        """Sign out, then in again as the test user of ``role``."""
+        self.submit("/logout")
+        self.sign_in(role)
 
     def submit(self, path: str, *, htmx: bool = False, **fields: Any) -> Response:
         """POST a form the way the page does: with the CSRF token, and without following the

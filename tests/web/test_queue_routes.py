@@ -10,12 +10,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from bidflow.config import Role
 from bidflow.db import session_scope
 from bidflow.store.decisions import store_decisions
 from bidflow.store.proposals import get_proposal
 from bidflow.types import utcnow
 from tests.factories import make_job
-from tests.web.desk import DeskClient
+from tests.web.desk import EMAILS, DeskClient
 from tests.web.seed import (
     DRAFT,
     add_bidder,
@@ -42,11 +43,14 @@ def test_healthz(client: DeskClient) -> None:
 
 
 def test_a_fresh_home_is_migrated_and_served() -> None:
-    # No sqlite_url fixture: create_app must read BIDFLOW_HOME itself and create the schema.
+    # No sqlite_url fixture: create_app must read BIDFLOW_HOME itself and create the schema
+    # (the sign-in page reads the users table, and says how to add the first user).
     with TestClient(create_app()) as fresh:
         response = fresh.get("/queue")
     assert response.status_code == 200
-    assert "Nothing to review" in response.text
+    assert str(response.url).endswith("/login?next=%2Fqueue")
+    assert "No one can sign in yet" in response.text
+    assert "bidflow users add" in response.text
 
 
 def test_queue_lists_drafts_and_escapes_a_hostile_title(
@@ -113,13 +117,13 @@ def test_approve_sets_status_reviewer_letter_and_event(client: DeskClient, sqlit
     assert response.headers["location"].endswith(f"/queue#proposal-{seeded.plain}")
     proposal = load_proposal(sqlite_url, seeded.plain)
     assert proposal.status == "approved"
-    assert proposal.reviewer == "reviewer"
+    assert proposal.reviewer == EMAILS[Role.OWNER]  # the signed-in user
     assert proposal.final_text == DRAFT
     events = proposal_events(sqlite_url, seeded.plain)
     assert [(e.entity, e.action, e.actor) for e in events][-1] == (
         "proposal",
         "approved",
-        "reviewer",
+        EMAILS[Role.OWNER],
     )
     assert load_proposal(sqlite_url, seeded.hostile).status == "queued"
     page = client.get("/queue").text
@@ -277,7 +281,7 @@ def test_post_without_the_csrf_cookie_is_refused(app: FastAPI, sqlite_url: str) 
 
 def test_csrf_cookie_is_same_site_strict(app: FastAPI) -> None:
     with TestClient(app) as fresh:
-        cookie = fresh.get("/queue").headers["set-cookie"]
+        cookie = fresh.get("/login").headers["set-cookie"]
     assert cookie.startswith("bidflow_csrf=") and "SameSite=Strict" in cookie
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, expect, sync_playwright
 
+from bidflow.config import Role
 from bidflow.settings import Settings
 from connectors.chromium import launch_chromium
-from tests.web.browser import serve
+from tests.web.browser import serve, sign_in
+from tests.web.desk import EMAILS, add_users
 from tests.web.seed import (
     HOSTILE_TITLE,
     load_proposal,
@@ -28,10 +30,13 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def page(sqlite_url: str) -> Iterator[tuple[Page, str]]:
     """A Chromium page and the base URL of the review desk serving this test's database."""
+    add_users(sqlite_url)
     with serve(create_app(Settings(database_url=sqlite_url))) as base_url, sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            yield browser.new_page(viewport={"width": 1100, "height": 1400}), base_url
+            tab = browser.new_page(viewport={"width": 1100, "height": 1400})
+            sign_in(tab, base_url)
+            yield tab, base_url
         finally:
             browser.close()
 
@@ -65,7 +70,7 @@ def test_reviewer_approves_and_rejects(
     expect(hostile).to_contain_text("Submit this yourself on the marketplace")
     expect(tab.locator("#queued-count")).to_have_text("1")
     approved = load_proposal(sqlite_url, seeded.hostile)
-    assert (approved.status, approved.reviewer) == ("approved", "reviewer")
+    assert (approved.status, approved.reviewer) == ("approved", EMAILS[Role.SALES_LEAD])
     assert "approved" in proposal_actions(sqlite_url, seeded.hostile)
 
     plain.get_by_label("Reason for rejecting").fill("Client wants an agency in their timezone")

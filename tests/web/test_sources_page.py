@@ -8,14 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
+from bidflow.config import Role
 from bidflow.db import session_scope
 from bidflow.settings import Settings
 from bidflow.store.sources import record_failure, record_success
 from bidflow.types import utcnow
 from bidflow.wording import span
 from tests.factories import agency_dict, write_config
+from tests.web.desk import DeskClient, add_users
 from web.app import create_app
 
 FEEDS = [
@@ -32,8 +33,10 @@ def config_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def desk(sqlite_url: str, config_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=sqlite_url, config=config_path))) as client:
+def desk(sqlite_url: str, config_path: Path) -> Iterator[DeskClient]:
+    add_users(sqlite_url)
+    with DeskClient(create_app(Settings(database_url=sqlite_url, config=config_path))) as client:
+        client.sign_in(Role.SALES_LEAD)
         yield client
 
 
@@ -68,7 +71,7 @@ def cell_text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_page_lists_feeds_with_their_health(desk: TestClient, sqlite_url: str) -> None:
+def test_page_lists_feeds_with_their_health(desk: DeskClient, sqlite_url: str) -> None:
     seed_health(sqlite_url)
 
     page = desk.get("/sources")
@@ -85,7 +88,7 @@ def test_page_lists_feeds_with_their_health(desk: TestClient, sqlite_url: str) -
     assert '<td class="failures">0</td>' in news
 
 
-def test_failing_feed_shows_failures_in_red(desk: TestClient, sqlite_url: str) -> None:
+def test_failing_feed_shows_failures_in_red(desk: DeskClient, sqlite_url: str) -> None:
     seed_health(sqlite_url)
 
     alerts = row(desk.get("/sources").text, "alerts")
@@ -97,7 +100,7 @@ def test_failing_feed_shows_failures_in_red(desk: TestClient, sqlite_url: str) -
     assert '<td class="lag">—</td>' in alerts
 
 
-def test_error_text_is_escaped(desk: TestClient, sqlite_url: str) -> None:
+def test_error_text_is_escaped(desk: DeskClient, sqlite_url: str) -> None:
     seed_health(sqlite_url)
 
     page = desk.get("/sources").text
@@ -106,7 +109,7 @@ def test_error_text_is_escaped(desk: TestClient, sqlite_url: str) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; returned HTTP 500" in row(page, "alerts")
 
 
-def test_unpolled_disabled_and_removed_feeds(desk: TestClient, sqlite_url: str) -> None:
+def test_unpolled_disabled_and_removed_feeds(desk: DeskClient, sqlite_url: str) -> None:
     seed_health(sqlite_url)
 
     page = desk.get("/sources").text
@@ -121,7 +124,7 @@ def test_unpolled_disabled_and_removed_feeds(desk: TestClient, sqlite_url: str) 
 
 
 def test_unreadable_config_still_shows_stored_health(
-    desk: TestClient, sqlite_url: str, config_path: Path
+    desk: DeskClient, sqlite_url: str, config_path: Path
 ) -> None:
     seed_health(sqlite_url)
     config_path.write_text("feeds: [\n", encoding="utf-8")
@@ -133,8 +136,8 @@ def test_unreadable_config_still_shows_stored_health(
     assert "removed from config" not in page
 
 
-def test_navigation_links_to_sources(desk: TestClient) -> None:
-    assert '<a href="http://testserver/sources">Sources</a>' in desk.get("/queue").text
+def test_navigation_links_to_sources(desk: DeskClient) -> None:
+    assert '<a href="/sources">Sources</a>' in desk.get("/queue").text
 
 
 @pytest.mark.parametrize(

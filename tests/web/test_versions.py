@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from bidflow.config import Role
 from bidflow.db import session_scope
 from bidflow.settings import Settings
 from bidflow.store.proposals import approve, mark_sent
 from bidflow.store.versions import list_versions
 from tests.connectors.fake_openai import FakeOpenAI, Say, fake_openai
 from tests.factories import make_job, write_config
-from tests.web.desk import DeskClient
+from tests.web.desk import DeskClient, add_users
 from tests.web.seed import DRAFT, add_bidder, load_proposal, queue_drafts
 from web.app import create_app
 
@@ -30,8 +31,9 @@ def desk(
     """The review desk with the test agency config and the fake OpenAI server as its LLM."""
     monkeypatch.setenv("BIDFLOW_OPENAI_BASE_URL", fake_openai.base_url)
     settings = Settings(database_url=sqlite_url, config=write_config(tmp_path / "config"))
+    add_users(sqlite_url)
     with DeskClient(create_app(settings)) as client:
-        assert client.get("/queue").status_code == 200  # sets the CSRF cookie
+        client.sign_in(Role.SALES_LEAD)
         yield client
 
 

@@ -1,7 +1,121 @@
-"""(being written)"""
+"""The Inbox page: client messages and status changes of sent proposals, newest first, each
+acknowledged by whoever read it; and the follow-ups that are due.
+
+Who owns which client or bidder is not modelled yet (a user names at most one bidder, and only
+bidder users use it), so every account manager sees every item, as owners and sales leads do.
+When ownership exists, filter ``unacknowledged_items`` by it here.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from bidflow.models import Bidder, FollowUp, Job, Proposal
+from bidflow.store.inbox import (
+    InboxItem,
+    acknowledge,
+    follow_ups_due,
+    recently_acknowledged,
+    unacknowledged_items,
+)
+from bidflow.types import utcnow
+from bidflow.wording import ago
+from web.auth import InboxDep
+from web.deps import SessionDep, is_htmx
+from web.links import web_link
+from web.templating import templates
 
 router = APIRouter(tags=["inbox"])
+
+EXCERPT_CHARS = 280
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """An inbox item as the page shows it."""
+
+    item: InboxItem
+    job_link: str | None
+    excerpt: str
+    age: str
+    client: str
+    acknowledged_age: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A follow-up that is due, with the job and bidder of its proposal."""
+
+    id: int | None
+    sequence: int
+    proposal_id: int | None
+    job_title: str
+    job_link: str | None
+    bidder: str
+    due: str
+    due_iso: str
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, session: SessionDep, user: InboxDep) -> Response:
+    """What clients said and did, waiting to be read, then follow-ups due now."""
+    now = utcnow()
+    context = {
+        "items": [_row(item, now) for item in unacknowledged_items(session=session)],
+        "acknowledged": [_row(item, now) for item in recently_acknowledged(session=session)],
+        "follow_ups": [
+            _follow_up_row(*row, now) for row in follow_ups_due(session=session, now=now)
+        ],
+    }
+    return templates.TemplateResponse(request, "inbox.html", context)
+
+
+@router.post("/inbox/{item_key}/acknowledge")
+def acknowledge_item(
+    request: Request, item_key: str, session: SessionDep, user: InboxDep
+) -> Response:
+    """Record who read the item and when; htmx removes it from the list, a plain form reloads."""
+    acknowledge(session=session, key=item_key, actor=user.email)
+    if is_htmx(request):
+        return Response(status_code=200)  # an empty answer: the item's element is swapped out
+    return RedirectResponse(request.url_for("inbox_page"), status_code=303)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The text on one line, cut at a word near ``limit`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut + "…"
+
+
+def _row(item: InboxItem, now: datetime) -> InboxRow:
+    acknowledged = item.acknowledged_at
+    return InboxRow(
+        item=item,
+        job_link=web_link(item.job_url),
+        excerpt=excerpt(item.text),
+        age=ago(item.at, now=now),
+        client=item.client_name or item.client_country or "client unknown",
+        acknowledged_age=None if acknowledged is None else ago(acknowledged, now=now),
+    )
+
+
+def _follow_up_row(
+    follow_up: FollowUp, proposal: Proposal, job: Job, bidder: Bidder, now: datetime
+) -> FollowUpRow:
+    return FollowUpRow(
+        id=follow_up.id,
+        sequence=follow_up.sequence,
+        proposal_id=proposal.id,
+        job_title=job.title,
+        job_link=web_link(job.url),
+        bidder=bidder.name,
+        due=f"due {ago(follow_up.due_at, now=now)}",
+        due_iso=follow_up.due_at.isoformat(),
+    )

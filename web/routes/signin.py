@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from bidflow.store.users import list_users
 from web.auth import SESSION_COOKIE, SESSION_HOURS, authenticate, session_cookie
 from web.deps import SessionDep
 from web.templating import templates
@@ -26,10 +27,15 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    return templates.TemplateResponse(
-        request, "login.html", {"next": safe_next(next), "problem": None, "email": ""}
-    )
+def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
+    context = {"next": safe_next(next), "problem": None, "email": ""}
+    if not list_users(session=session):
+        context["problem"] = (
+            "No one can sign in yet: add a desk user with"
+            " `bidflow users add EMAIL --name NAME --role owner`, or set a password for a user"
+            " of the agency config with `bidflow users passwd EMAIL`."
+        )
+    return templates.TemplateResponse(request, "login.html", context)
 
 
 @router.post("/login")
