@@ -280,6 +280,8 @@ class User(SQLModel, table=True):
     name: str
     role: str = Field(max_length=32)
     bidder_id: int | None = Field(default=None, foreign_key="bidder.id")
+    # An account manager's bidders (ids): their clients' replies are this user's; [] means all.
+    manages: list[int] = _json(default_factory=list)
     password_hash: str | None = None
     created_at: datetime = _when(default_factory=utcnow)
 

@@ -14,7 +14,7 @@ from bidflow.errors import ConfigError, NotFoundError
 from bidflow.passwords import hash_password, password_problem
 from bidflow.settings import get_settings
 from bidflow.store.bidders import sync_bidders
-from bidflow.store.users import find_user, list_users, save_user
+from bidflow.store.users import find_user, list_users, save_user, sync_users
 
 _stdin_option = click.option(
     "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
@@ -32,23 +32,32 @@ def users_group() -> None:
 @click.argument("email")
 @click.option("--name", required=True, help="The name shown in the desk.")
 @click.option("--role", type=_ROLES, required=True, help="What the user may do.")
-@click.option("--bidder", help="For --role bidder: the config bidder whose proposals they see.")
+@click.option(
+    "--bidder",
+    "bidders",
+    multiple=True,
+    help="--role bidder: the bidder whose proposals they see (one). --role account_manager:"
+    " a bidder whose clients they look after (repeat; none: every client).",
+)
 @_stdin_option
-def add(email: str, name: str, role: str, bidder: str | None, password_stdin: bool) -> None:
+def add(email: str, name: str, role: str, bidders: tuple[str, ...], password_stdin: bool) -> None:
     """Add a user (or update one) and set their password."""
-    if (role == Role.BIDDER.value) != (bidder is not None):
-        raise ConfigError("--bidder is required with --role bidder, and only with it")
+    if role == Role.BIDDER.value and len(bidders) != 1:
+        raise ConfigError("--role bidder needs exactly one --bidder: whose proposals they see")
+    if bidders and role not in (Role.BIDDER.value, Role.ACCOUNT_MANAGER.value):
+        raise ConfigError("--bidder applies to --role bidder and --role account_manager only")
     password_hash = hash_password(_new_password(password_stdin))
     url = _database()
     with db.session_scope(url) as session:
-        if bidder is not None:
+        if bidders:
             _sync_configured_bidders(session)
         save_user(
             session=session,
             email=email,
             name=name,
             role=Role(role),
-            bidder=bidder,
+            bidder=bidders[0] if role == Role.BIDDER.value else None,
+            manages=bidders if role == Role.ACCOUNT_MANAGER.value else (),
             password_hash=password_hash,
         )
     click.echo(f"{email}: {role}, can sign in")
@@ -63,15 +72,8 @@ def passwd(email: str, password_stdin: bool) -> None:
     with db.session_scope(url) as session:
         user = find_user(session=session, email=email)
         if user is None:
-            configured = _configured_user(email)
             _sync_configured_bidders(session)
-            user = save_user(
-                session=session,
-                email=configured.email,
-                name=configured.name,
-                role=configured.role,
-                bidder=configured.bidder,
-            )
+            (user,) = sync_users(session=session, users=[_configured_user(email)])
         user.password_hash = hash_password(_new_password(password_stdin))
         session.add(user)
     click.echo(f"{email}: password set")

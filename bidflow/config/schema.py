@@ -92,7 +92,10 @@ class UserConfig(ConfigModel):
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
     name: Name
     role: Role
-    bidder: str | None = None
+    bidder: str | None = None  # a bidder user: the bidder whose proposals they see and send
+    # An account manager: the bidders whose clients they look after (their inbox and alerts);
+    # none means every client's.
+    bidders: list[str] = Field(default_factory=list)
 
 
 class AgencySettings(ConfigModel):
@@ -190,9 +193,17 @@ class AgencyConfig(ConfigModel):
                     f" use one of {sorted(names)}"
                 )
         for user in self.users:
-            if user.bidder is not None and user.bidder not in names:
+            for named in [user.bidder] if user.bidder is not None else user.bidders:
+                if named not in names:
+                    raise ValueError(
+                        f"user '{user.email}' names bidder '{named}', which is not in bidders;"
+                        f" use one of {sorted(names)}"
+                    )
+            if user.bidders and user.role is not Role.ACCOUNT_MANAGER:
                 raise ValueError(
-                    f"user '{user.email}' names bidder '{user.bidder}', which is not in bidders"
+                    f"user '{user.email}': bidders lists the clients an account manager looks"
+                    f" after; a {user.role.value} user cannot have it (a bidder user names one"
+                    " `bidder`)"
                 )
         return self
 

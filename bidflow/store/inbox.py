@@ -9,12 +9,12 @@ and id: who acknowledged and when stay in the append-only log, and the schema is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import exists, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -55,11 +55,29 @@ class InboxItem:
     acknowledged_at: datetime | None = None
 
 
-def unacknowledged_items(*, session: Session, limit: int = 200) -> list[InboxItem]:
-    """Messages and status changes nobody has acknowledged yet, newest first."""
-    items = _message_items(session, ~_acknowledged(MESSAGE, col(Message.id)), limit)
-    items += _status_items(session, ~_acknowledged(STATUS_CHANGE, col(Event.id)), limit)
+def unacknowledged_items(
+    *, session: Session, bidder_ids: Collection[int] | None = None, limit: int = 200
+) -> list[InboxItem]:
+    """Messages and status changes nobody has acknowledged yet, newest first.
+
+    ``bidder_ids``: only those about these bidders' proposals (an account manager's clients),
+    and messages matched to no proposal yet, which are everyone's until someone links them.
+    """
+    items = _message_items(
+        session, ~_acknowledged(MESSAGE, col(Message.id)) & _mine(bidder_ids, unmatched=True), limit
+    )
+    items += _status_items(
+        session, ~_acknowledged(STATUS_CHANGE, col(Event.id)) & _mine(bidder_ids), limit
+    )
     return _newest_first(items)[:limit]
+
+
+def _mine(bidder_ids: Collection[int] | None, *, unmatched: bool = False) -> Any:
+    """The condition that a row's proposal belongs to one of ``bidder_ids`` (None: any)."""
+    if bidder_ids is None:
+        return true()
+    owned = col(Proposal.bidder_id).in_(list(bidder_ids))
+    return or_(owned, col(Proposal.id).is_(None)) if unmatched else owned
 
 
 def recently_acknowledged(*, session: Session, limit: int = 20) -> list[InboxItem]:
@@ -111,15 +129,22 @@ def acknowledge(*, session: Session, key: str, actor: str, now: datetime | None 
 
 
 def follow_ups_due(
-    *, session: Session, now: datetime, limit: int = 200
+    *,
+    session: Session,
+    now: datetime,
+    bidder_ids: Collection[int] | None = None,
+    limit: int = 200,
 ) -> Sequence[tuple[FollowUp, Proposal, Job, Bidder]]:
-    """Scheduled follow-ups whose time has come, the longest overdue first."""
+    """Scheduled follow-ups whose time has come, the longest overdue first (of ``bidder_ids``'
+    proposals when given)."""
     query = (
         select(FollowUp, Proposal, Job, Bidder)
         .join(Proposal, col(Proposal.id) == FollowUp.proposal_id)
         .join(Job, col(Job.id) == Proposal.job_id)
         .join(Bidder, col(Bidder.id) == Proposal.bidder_id)
-        .where(FollowUp.status == FOLLOW_UP_SCHEDULED, col(FollowUp.due_at) <= now)
+        .where(
+            FollowUp.status == FOLLOW_UP_SCHEDULED, col(FollowUp.due_at) <= now, _mine(bidder_ids)
+        )
         .order_by(col(FollowUp.due_at), col(FollowUp.id))
         .limit(limit)
     )

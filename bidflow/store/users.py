@@ -23,15 +23,17 @@ def save_user(
     name: str,
     role: Role,
     bidder: str | None = None,
+    manages: Sequence[str] = (),
     password_hash: str | None = None,
 ) -> User:
-    """Create the user or update their name, role and bidder; a given password hash replaces
-    the old one (None keeps it)."""
+    """Create the user or update their name, role, bidder and (an account manager's) managed
+    bidders; a given password hash replaces the old one (None keeps it)."""
     user = find_user(session=session, email=email) or User(
         email=normal_email(email), name=name, role=role.value
     )
     user.name, user.role = name, role.value
     user.bidder_id = None if bidder is None else _bidder_id(session, bidder)
+    user.manages = [_bidder_id(session, name) for name in manages]
     if password_hash is not None:
         user.password_hash = password_hash
     session.add(user)
@@ -39,12 +41,19 @@ def save_user(
     return user
 
 
-def sync_users(*, session: Session, users: Sequence[UserConfig]) -> None:
+def sync_users(*, session: Session, users: Sequence[UserConfig]) -> list[User]:
     """Make the config's users exist with the config's names and roles (passwords untouched)."""
-    for user in users:
+    return [
         save_user(
-            session=session, email=user.email, name=user.name, role=user.role, bidder=user.bidder
+            session=session,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            bidder=user.bidder,
+            manages=user.bidders,
         )
+        for user in users
+    ]
 
 
 def find_user(*, session: Session, email: str) -> User | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bidflow.config import load_agency_config, parse_agency_config
+from bidflow.config import AgencyConfig, load_agency_config, parse_agency_config
 from bidflow.errors import ConfigError
 from tests.factories import agency_dict, write_config
 
@@ -149,3 +149,13 @@ def test_scoring_threshold_is_the_threshold() -> None:
     config = parse_agency_config(yaml.safe_dump(data), source=Path("agency.yaml"))
     assert config.rulesets["default"].threshold == 0.8
     assert config.rulesets["default"].weight("fit") == 3
+
+
+def test_desk_users_name_real_bidders_in_the_right_role() -> None:
+    am = {"email": "am@agency.test", "name": "Alex", "role": "account_manager"}
+    unknown = _ruleset_error({}, users=[{**am, "bidders": ["Ana", "Zed"]}])
+    assert "user 'am@agency.test' names bidder 'Zed', which is not in bidders" in unknown
+    lead = {"email": "lead@agency.test", "name": "Sam", "role": "sales_lead", "bidders": ["Ana"]}
+    misplaced = _ruleset_error({}, users=[lead])
+    assert "a sales_lead user cannot have it" in misplaced
+    assert AgencyConfig.model_validate(agency_dict(users=[{**am, "bidders": ["Ben"]}]))

@@ -50,7 +50,7 @@ def test_a_short_password_or_a_bidder_without_a_bidder_name_is_refused(bidflow_h
         "users", "add", "b@agency.test", "--name", "B", "--role", "bidder",
         "--password-stdin", stdin=PASSWORD + "\n",
     )  # fmt: skip
-    assert code == 2 and "--bidder is required with --role bidder" in err
+    assert code == 2 and "--role bidder needs exactly one --bidder" in err
     assert "no desk users yet" in invoke("users", "list").stdout
 
 

@@ -15,6 +15,7 @@ from bidflow.db import session_scope
 from bidflow.models import Bidder, Event, FollowUp, Job, Message, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.jobs import store_jobs
+from bidflow.store.users import save_user
 from bidflow.types import utcnow
 from tests.factories import make_job
 from tests.web.desk import EMAILS, DeskClient
@@ -287,3 +288,40 @@ def test_bidders_may_not_use_the_inbox(client: DeskClient, sqlite_url: str) -> N
     with session_scope(sqlite_url) as session:
         acks = session.exec(select(Event).where(col(Event.action) == "message_acknowledged"))
         assert acks.all() == []
+
+
+def test_an_account_manager_sees_the_clients_of_their_bidders(
+    client: DeskClient, sqlite_url: str
+) -> None:
+    seeded = seed(sqlite_url)
+    with session_scope(sqlite_url) as session:
+        unmatched = Message(
+            source="upwork-mail",
+            external_id="m-unmatched",
+            kind="reply",
+            sender="someone",
+            body="Who sent me this?",
+            received_at=utcnow(),
+        )
+        session.add(unmatched)
+        session.flush()
+        unmatched_key = f"message-{unmatched.id}"
+        save_user(
+            session=session,
+            email=EMAILS[Role.ACCOUNT_MANAGER],
+            name="Alex",
+            role=Role.ACCOUNT_MANAGER,
+            manages=["Ben"],
+        )
+    client.switch_to(Role.ACCOUNT_MANAGER)
+
+    page = client.get("/inbox").text
+
+    # Ben's client (Globex) and the unmatched message; not Ana's client (Acme) nor its follow-up.
+    assert sorted(keys(unacknowledged(page))) == sorted([seeded.long_message, unmatched_key])
+    assert "Showing the clients of the bidders assigned to you" in page
+    assert f"#{seeded.booking}" not in page
+
+    client.switch_to(Role.SALES_LEAD)  # everyone else sees every client's
+    everything = keys(unacknowledged(client.get("/inbox").text))
+    assert seeded.hostile_message in everything and seeded.viewed in everything

@@ -1,9 +1,10 @@
 """The Inbox page: client messages and status changes of sent proposals, newest first, each
 acknowledged by whoever read it; and the follow-ups that are due.
 
-Who owns which client or bidder is not modelled yet (a user names at most one bidder, and only
-bidder users use it), so every account manager sees every item, as owners and sales leads do.
-When ownership exists, filter ``unacknowledged_items`` by it here.
+An account manager assigned bidders (``users[].bidders`` in the agency config, or
+``bidflow users add --role account_manager --bidder NAME ...``) sees their clients' items, the
+follow-ups of those bidders' proposals, and messages not matched to a proposal yet; one with
+no assignment sees every client's, as owners and sales leads do.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
-from bidflow.models import Bidder, FollowUp, Job, Proposal
+from bidflow.config import Role
+from bidflow.models import Bidder, FollowUp, Job, Proposal, User
 from bidflow.store.inbox import (
     InboxItem,
     acknowledge,
@@ -24,7 +27,7 @@ from bidflow.store.inbox import (
 )
 from bidflow.types import utcnow
 from bidflow.wording import ago
-from web.auth import InboxDep
+from web.auth import InboxDep, SignedIn
 from web.deps import SessionDep, is_htmx
 from web.links import web_link
 from web.templating import templates
@@ -64,12 +67,14 @@ class FollowUpRow:
 def inbox_page(request: Request, session: SessionDep, user: InboxDep) -> Response:
     """What clients said and did, waiting to be read, then follow-ups due now."""
     now = utcnow()
+    mine = managed_bidders(session, user)
+    items = unacknowledged_items(session=session, bidder_ids=mine)
+    due = follow_ups_due(session=session, now=now, bidder_ids=mine)
     context = {
-        "items": [_row(item, now) for item in unacknowledged_items(session=session)],
+        "items": [_row(item, now) for item in items],
         "acknowledged": [_row(item, now) for item in recently_acknowledged(session=session)],
-        "follow_ups": [
-            _follow_up_row(*row, now) for row in follow_ups_due(session=session, now=now)
-        ],
+        "follow_ups": [_follow_up_row(*row, now) for row in due],
+        "scoped": mine is not None,
     }
     return templates.TemplateResponse(request, "inbox.html", context)
 
@@ -83,6 +88,15 @@ def acknowledge_item(
     if is_htmx(request):
         return Response(status_code=200)  # an empty answer: the item's element is swapped out
     return RedirectResponse(request.url_for("inbox_page"), status_code=303)
+
+
+def managed_bidders(session: Session, user: SignedIn) -> list[int] | None:
+    """The bidders whose clients are ``user``'s: an account manager's assigned bidders; None
+    (every client) for owners, sales leads and account managers with no assignment."""
+    if user.role is not Role.ACCOUNT_MANAGER:
+        return None
+    row = session.get(User, user.id)
+    return list(row.manages) if row is not None and row.manages else None
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
