@@ -48,11 +48,12 @@ def demo(no_serve: bool, port: int | None, verbose: bool) -> None:
     summary, seconds = run_pipeline(str(config), Console(stderr=True))
     print_summary(summary, seconds)
     url = f"http://{settings.web_host}:{port or settings.web_port}/queue"
-    _demo_sign_in(settings.resolved_database_url, config)
     if no_serve:
         click.echo(f"Review page: {url}  (serve it with `bidflow web`)")
+        _demo_sign_in(settings.resolved_database_url, config)
         return
     click.echo(f"Review page: {url}  (Ctrl-C to stop)")
+    _demo_sign_in(settings.resolved_database_url, config)
     # The desk's Sources page and webhooks read the demo agency, not $BIDFLOW_HOME/agency.yaml.
     serve_web(settings.model_copy(update={"config": config}), port=port)
 
