@@ -132,6 +132,11 @@ REVIEWERS = Depends(require(Role.SALES_LEAD))
 OWNERS = Depends(require(Role.OWNER))
 # Who may see and send a proposal: reviewers, and the bidder it was written for.
 SenderDep = Annotated[SignedIn, Depends(require(Role.SALES_LEAD, Role.BIDDER))]
+# Who may open a proposal's page and record what happened after the send: also account
+# managers, whose clients' replies these are.
+OutcomeDep = Annotated[
+    SignedIn, Depends(require(Role.SALES_LEAD, Role.ACCOUNT_MANAGER, Role.BIDDER))
+]
 OwnerDep = Annotated[SignedIn, Depends(require(Role.OWNER))]
 ReviewerDep = Annotated[SignedIn, Depends(require(Role.SALES_LEAD))]
 InboxDep = Annotated[SignedIn, Depends(require(Role.ACCOUNT_MANAGER, Role.SALES_LEAD))]

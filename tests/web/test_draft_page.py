@@ -199,14 +199,17 @@ def test_bidder_is_refused_another_bidders_draft(client: DeskClient, sqlite_url:
     assert "Ben&#39;s job" not in page.text and DRAFT not in page.text
 
 
-def test_an_account_manager_is_refused(client: DeskClient, sqlite_url: str) -> None:
+def test_an_account_manager_may_look_but_not_review(client: DeskClient, sqlite_url: str) -> None:
     own, _ = _ana_and_ben(sqlite_url)
     client.switch_to(Role.ACCOUNT_MANAGER)
 
     page = client.get(f"/proposals/{own}")
 
-    assert page.status_code == 403
-    assert DRAFT not in page.text
+    assert page.status_code == 200 and f">{DRAFT}</textarea>" in page.text
+    for control in ('id="letter"', 'data-action="approve"', 'id="reject-form"', "/regenerate"):
+        assert control not in page.text
+    assert client.submit(f"/proposals/{own}/approve").status_code == 403
+    assert load_proposal(sqlite_url, own).status == "queued"
 
 
 def test_sales_lead_may_review_from_the_page(client: DeskClient, sqlite_url: str) -> None:

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Request, Response
 
 from bidflow.config import Role
 from bidflow.store.jobs import get_job
+from bidflow.store.outcomes import next_outcomes
 from bidflow.store.proposals import get_proposal
-from web.auth import SenderDep, check_own
+from web.auth import OutcomeDep, check_own
 from web.deps import SessionDep
 from web.routes.proposals import card_for
 from web.templating import templates
@@ -26,10 +27,11 @@ router = APIRouter(tags=["draft"])
 
 @router.get("/proposals/{proposal_id}")
 def draft_page(
-    request: Request, proposal_id: int, session: SessionDep, user: SenderDep
+    request: Request, proposal_id: int, session: SessionDep, user: OutcomeDep
 ) -> Response:
     """The draft page: reviewers may act on any proposal, a bidder only views their own and
-    marks it as sent (``check_own``); other roles are refused by ``SenderDep``."""
+    marks it as sent (``check_own``); account managers view it and record what happened after
+    the send."""
     proposal = get_proposal(session=session, proposal_id=proposal_id)
     check_own(user, proposal)
     context = {
@@ -37,6 +39,7 @@ def draft_page(
         "proposal": proposal,
         "job": get_job(session=session, job_id=proposal.job_id),
         "can_review": user.can(Role.SALES_LEAD),
+        "outcomes": next_outcomes(proposal),
         "queue_address": queue_address(request),
     }
     return templates.TemplateResponse(request, "draft.html", context)

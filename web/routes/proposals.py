@@ -17,6 +17,7 @@ from bidflow.errors import NotFoundError
 from bidflow.models import Bidder, Proposal
 from bidflow.store.decisions import triage_reasons
 from bidflow.store.jobs import get_job
+from bidflow.store.outcomes import record_outcome
 from bidflow.store.proposals import (
     REVIEWABLE,
     approve,
@@ -26,7 +27,7 @@ from bidflow.store.proposals import (
     reject,
 )
 from bidflow.types import utcnow
-from web.auth import REVIEWERS, ActorDep, SenderDep, check_own
+from web.auth import REVIEWERS, ActorDep, OutcomeDep, SenderDep, check_own
 from web.cards import ProposalCard, build_card
 from web.deps import SessionDep, is_htmx
 from web.templating import templates
@@ -96,6 +97,28 @@ def mark_proposal_sent(
     check_own(user, get_proposal(session=session, proposal_id=proposal_id))
     mark_sent(session=session, proposal_id=proposal_id, actor=actor, bid=bid, connects=connects)
     return _answer(request, session, proposal_id)
+
+
+@router.post("/{proposal_id}/outcome")
+def record_proposal_outcome(
+    proposal_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    user: OutcomeDep,
+    status: Annotated[str, Form(max_length=32)],
+    message: Annotated[str | None, Form(max_length=20_000)] = None,
+) -> Response:
+    """Record what the marketplace told a person after the send (a view, a reply, a hire...),
+    with the client's message when pasted; the lifecycle refuses an impossible move (409)."""
+    check_own(user, get_proposal(session=session, proposal_id=proposal_id))
+    record_outcome(
+        session=session,
+        proposal_id=proposal_id,
+        status=status,
+        actor=actor,
+        message=None if message is None else _unix_lines(message),
+    )
+    return RedirectResponse(f"/proposals/{proposal_id}#outcome", status_code=303)
 
 
 def _unix_lines(text: str) -> str:
