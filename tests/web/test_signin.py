@@ -173,3 +173,46 @@ def _signer_in_the_past(app: FastAPI, seconds: int) -> TimestampSigner:
             return int(time.time()) - seconds
 
     return Earlier(signer.secret_keys[-1], salt="bidflow-session")
+
+
+PUBLIC = {"/login", "/logout", "/healthz", "/hooks/jobs/{source}", "/static"}
+
+
+def test_every_route_but_the_public_ones_needs_a_signed_in_user(app: FastAPI) -> None:
+    """A new route that forgets its role check fails here: a visitor must be sent to sign in."""
+    visitor = DeskClient(app)
+    visitor.get("/login")
+    checked = 0
+    for route in _routes(app):
+        path = getattr(route, "path", "")
+        if path in PUBLIC:
+            continue
+        concrete = path.replace("{proposal_id}", "1").replace("{item_key}", "message-1")
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            if method == "HEAD":
+                continue
+            if method == "GET":
+                answer = visitor.get(concrete, follow_redirects=False)
+            else:
+                answer = visitor.submit(concrete)
+            assert answer.status_code == 303, f"{method} {path} answered {answer.status_code}"
+            assert answer.headers["location"].startswith("/login"), f"{method} {path}"
+            checked += 1
+    assert checked >= 15  # the desk's pages and actions, not an empty loop
+
+
+def _routes(app: FastAPI) -> list[object]:
+    """Every route, including those of included routers (FastAPI wraps those)."""
+    found: list[object] = []
+    for route in app.routes:
+        included = getattr(route, "original_router", None)
+        found.extend(included.routes if included is not None else [route])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("role", "home"), [(Role.ACCOUNT_MANAGER, "/inbox"), (Role.SALES_LEAD, "/queue")]
+)
+def test_the_home_page_is_each_roles_own(desk: DeskClient, role: Role, home: str) -> None:
+    desk.sign_in(role)
+    assert desk.get("/", follow_redirects=False).headers["location"] == home

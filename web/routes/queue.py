@@ -24,7 +24,7 @@ from bidflow.store.proposals import (
     review_rows,
 )
 from bidflow.types import utcnow
-from web.auth import SenderDep, SignedIn
+from web.auth import SenderDep, SignedIn, UserDep
 from web.cards import build_card
 from web.deps import SessionDep
 from web.templating import templates
@@ -82,8 +82,10 @@ FilterParam = Annotated[str, Query(max_length=200)]
 
 
 @router.get("/", include_in_schema=False)
-def home(request: Request) -> RedirectResponse:
-    return RedirectResponse(request.url_for("queue_page"), status_code=303)
+def home(user: UserDep) -> RedirectResponse:
+    """Each role's own page: account managers live in the inbox, everyone else in the queue."""
+    target = "/inbox" if user.role is Role.ACCOUNT_MANAGER else "/queue"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/queue")
