@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="Address the review desk listens on.")
     web_port: int = Field(default=8765, ge=1, le=65535, description="Port of the review desk.")
+    desk_url: str | None = Field(
+        default=None,
+        description="Public address of the review desk for links in alerts, e.g."
+        " https://desk.agency.example; default http://BIDFLOW_WEB_HOST:BIDFLOW_WEB_PORT.",
+    )
     timezone: TimezoneName = Field(
         default="UTC", description="Agency timezone (IANA name) for days, weeks and quiet hours."
     )

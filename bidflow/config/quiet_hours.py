@@ -39,11 +39,18 @@ def parse_quiet_hours(value: object) -> QuietHours:
     """``"22:00-07:00"`` (24-hour clock, start-end) as a window; a precise ValueError otherwise."""
     if isinstance(value, QuietHours):
         return value
+    start, end = parse_window(value, "quiet-hours", "22:00-07:00")
+    return QuietHours(start=start, end=end)
+
+
+def parse_window(value: object, what: str, example: str) -> tuple[time, time]:
+    """A daily ``start-end`` window on the 24-hour clock (``what`` and ``example`` word the
+    error), e.g. ``"22:00-07:00"``."""
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(
-            f"'{value}' is not a quiet-hours window; write it as start-end on the 24-hour clock,"
-            " like 22:00-07:00"
+            f"'{value}' is not a {what} window; write it as start-end on the 24-hour clock,"
+            f" like {example}"
         )
     hour_a, minute_a, hour_b, minute_b = (int(part) for part in match.groups())
     for hour, minute in ((hour_a, minute_a), (hour_b, minute_b)):
@@ -52,4 +59,4 @@ def parse_quiet_hours(value: object) -> QuietHours:
                 f"'{value}' has {hour:02d}:{minute:02d}, which is not a time of day;"
                 " hours run 00-23 and minutes 00-59"
             )
-    return QuietHours(start=time(hour_a, minute_a), end=time(hour_b, minute_b))
+    return time(hour_a, minute_a), time(hour_b, minute_b)

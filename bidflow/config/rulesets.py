@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from bidflow.config.base import ConfigModel, known_timezone
 from bidflow.config.expression import Expr, Query, parse_expression
 from bidflow.config.feeds import parse_duration
+from bidflow.config.followups import FollowUpRules
 
 PROPOSAL_BUCKETS: tuple[str, ...] = (
     "Less than 5",
@@ -229,6 +230,7 @@ class RulesetConfig(ConfigModel):
     freshness: FreshnessRules = Field(default_factory=FreshnessRules)
     fit: FitRules = Field(default_factory=FitRules)
     scoring: ScoringRules = Field(default_factory=ScoringRules)
+    followups: FollowUpRules = Field(default_factory=FollowUpRules)
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
 
     @model_validator(mode="before")

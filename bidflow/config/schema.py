@@ -14,6 +14,7 @@ from bidflow.config.base import ConfigModel, TimezoneName
 from bidflow.config.expression import Query
 from bidflow.config.feeds import FeedConfig, parse_duration
 from bidflow.config.llm import LLMConfig
+from bidflow.config.notify import NotifyConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
 from bidflow.config.rulesets import RulesetConfig
 
@@ -167,6 +168,7 @@ class AgencyConfig(ConfigModel):
     feeds: list[FeedConfig] = Field(default_factory=list)
     rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
     users: list[UserConfig] = Field(default_factory=list)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     assignments: list[AssignmentRule] = Field(default_factory=list)
     prompts: PromptsConfig = Field(default_factory=PromptsConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -178,6 +180,12 @@ class AgencyConfig(ConfigModel):
         _unique([b.name for b in self.bidders], "bidder name")
         _unique([f.name for f in self.feeds], "feed name")
         _unique([u.email for u in self.users], "user email")
+        unreachable = self.notify.unknown_recipients([u.email for u in self.users])
+        if unreachable:
+            raise ValueError(
+                f"notify recipients {unreachable} are not in users; add them to users or"
+                " remove them from notify"
+            )
         known = sorted(self.rulesets)
         for bidder in self.bidders:
             if bidder.ruleset not in self.rulesets:

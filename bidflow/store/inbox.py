@@ -22,6 +22,7 @@ from bidflow.errors import NotFoundError
 from bidflow.lifecycle import ALLOWED
 from bidflow.models import Bidder, Event, FollowUp, Job, Message, Proposal, ProposalStatus
 from bidflow.store.events import record_event
+from bidflow.store.followups import AWAITING_ANSWER, SCHEDULED
 from bidflow.types import utcnow
 
 ACKNOWLEDGED = "message_acknowledged"
@@ -31,7 +32,6 @@ STATUS_CHANGE = "event"
 # What can happen to a proposal once it is sent: the news an account manager has to read.
 # Drafting, approving and sending are the desk's own doings and stay out of the inbox.
 INBOX_STATUSES: tuple[str, ...] = tuple(sorted(s.value for s in ALLOWED[ProposalStatus.SENT]))
-FOLLOW_UP_SCHEDULED = "scheduled"
 
 _Ack = aliased(Event)
 
@@ -143,7 +143,11 @@ def follow_ups_due(
         .join(Job, col(Job.id) == Proposal.job_id)
         .join(Bidder, col(Bidder.id) == Proposal.bidder_id)
         .where(
-            FollowUp.status == FOLLOW_UP_SCHEDULED, col(FollowUp.due_at) <= now, _mine(bidder_ids)
+            FollowUp.status == SCHEDULED,
+            col(FollowUp.due_at) <= now,
+            # Still waiting for the client: a reply or any later status stops follow-ups.
+            col(Proposal.status).in_(AWAITING_ANSWER),
+            _mine(bidder_ids),
         )
         .order_by(col(FollowUp.due_at), col(FollowUp.id))
         .limit(limit)

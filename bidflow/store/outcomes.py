@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bidflow.errors import TransitionError
 from bidflow.lifecycle import ALLOWED, check_transition
 from bidflow.models import Message, Proposal, ProposalStatus
+from bidflow.store.followups import stop_follow_ups_on_message
 from bidflow.store.proposals import get_proposal, transition
 from bidflow.types import utcnow
 
@@ -59,4 +60,7 @@ def record_outcome(
             )
         )
         session.flush()
+        stop_follow_ups_on_message(
+            session=session, proposal_id=proposal_id, kind=status, at=utcnow(), actor=actor
+        )
     return get_proposal(session=session, proposal_id=proposal.id or proposal_id)

@@ -14,6 +14,7 @@ from bidflow.errors import NotFoundError, TransitionError
 from bidflow.lifecycle import check_transition
 from bidflow.models import Bidder, Decision, Job, Proposal, ProposalStatus
 from bidflow.store.events import record_event
+from bidflow.store.followups import stop_follow_ups_on_status
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.store.versions import record_letter
 from bidflow.types import utcnow
@@ -79,6 +80,10 @@ def transition(
         actor=actor,
         data=data,
         at=now,
+    )
+    # In the same transaction: a reply, hire or decline can never race a follow-up out.
+    stop_follow_ups_on_status(
+        session=session, proposal_id=proposal_id, new_status=target, at=now, actor=actor
     )
     return proposal
 

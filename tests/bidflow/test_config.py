@@ -159,3 +159,14 @@ def test_desk_users_name_real_bidders_in_the_right_role() -> None:
     misplaced = _ruleset_error({}, users=[lead])
     assert "a sales_lead user cannot have it" in misplaced
     assert AgencyConfig.model_validate(agency_dict(users=[{**am, "bidders": ["Ben"]}]))
+
+
+def test_alert_recipients_must_be_desk_users() -> None:
+    stranger = {"email": "who@agency.test", "channels": [{"url_env": "WHO_SLACK_URL"}]}
+    message = _ruleset_error({}, notify={"recipients": [stranger]})
+    assert "notify recipients ['who@agency.test'] are not in users" in message
+    known = {"email": "am@agency.test", "name": "Alex", "role": "account_manager"}
+    data = agency_dict(
+        users=[known], notify={"recipients": [{**stranger, "email": known["email"]}]}
+    )
+    assert AgencyConfig.model_validate(data).notify.recipients[0].email == "am@agency.test"

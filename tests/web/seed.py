@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from bidflow.db import session_scope
 from bidflow.errors import TransitionError
 from bidflow.lifecycle import check_transition
-from bidflow.models import Bidder, Event, JobBase, Proposal
+from bidflow.models import Bidder, Event, JobBase, Proposal, ProposalStatus
 from bidflow.store.events import events_for
 from bidflow.store.jobs import store_jobs
 from bidflow.store.proposals import get_proposal, queue_proposal
@@ -96,3 +97,21 @@ def transition_refusal(current: str, target: str) -> str:
     except TransitionError as refusal:
         return str(refusal)
     raise AssertionError(f"{current} -> {target} is allowed")
+
+
+def sent_proposal(session: Session, bidder: Bidder, job: JobBase, sent_at: datetime) -> int:
+    """Store ``job`` and a proposal for it already sent at ``sent_at``; the proposal's id."""
+    (job_id,) = store_jobs(session=session, jobs=[job]).new_ids
+    assert bidder.id is not None
+    proposal = Proposal(
+        job_id=job_id,
+        bidder_id=bidder.id,
+        status=ProposalStatus.SENT,
+        draft_text="Hi",
+        model="offline",
+        sent_at=sent_at,
+    )
+    session.add(proposal)
+    session.flush()
+    assert proposal.id is not None
+    return proposal.id

@@ -12,14 +12,14 @@ from sqlmodel import Session, col, select
 
 from bidflow.config import Role
 from bidflow.db import session_scope
-from bidflow.models import Bidder, Event, FollowUp, Job, Message, Proposal, ProposalStatus
+from bidflow.models import Bidder, Event, FollowUp, Job, Message, Proposal
 from bidflow.store.events import record_event
 from bidflow.store.jobs import store_jobs
 from bidflow.store.users import save_user
 from bidflow.types import utcnow
 from tests.factories import make_job
 from tests.web.desk import EMAILS, DeskClient
-from tests.web.seed import add_bidder
+from tests.web.seed import add_bidder, sent_proposal
 
 HOSTILE_BODY = "Can you start Monday? <script>alert(1)</script>"
 LONG_BODY = "We loved the proposal. " * 40
@@ -39,20 +39,7 @@ def _sent_proposal(
     session: Session, bidder: Bidder, *, title: str, client: str, sent: datetime
 ) -> int:
     job = make_job(title=title, client_name=client, url=f"https://example.test/{client}")
-    (job_id,) = store_jobs(session=session, jobs=[job]).new_ids
-    assert bidder.id is not None
-    proposal = Proposal(
-        job_id=job_id,
-        bidder_id=bidder.id,
-        status=ProposalStatus.SENT,
-        draft_text="Hi",
-        model="offline",
-        sent_at=sent,
-    )
-    session.add(proposal)
-    session.flush()
-    assert proposal.id is not None
-    return proposal.id
+    return sent_proposal(session, bidder, job, sent)
 
 
 def _message(session: Session, proposal_id: int, body: str, received: datetime) -> str:

@@ -7,13 +7,14 @@ only records what the reviewer did on the marketplace; bidflow never submits any
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from bidflow.errors import NotFoundError
+from bidflow.errors import ConfigError, NotFoundError
 from bidflow.models import Bidder, Proposal
 from bidflow.store.decisions import triage_reasons
 from bidflow.store.jobs import get_job
@@ -27,6 +28,7 @@ from bidflow.store.proposals import (
     reject,
 )
 from bidflow.types import utcnow
+from rules.followup_schedule import schedule_for_sent
 from web.auth import REVIEWERS, ActorDep, OutcomeDep, SenderDep, check_own
 from web.cards import ProposalCard, build_card
 from web.deps import SessionDep, is_htmx
@@ -96,6 +98,11 @@ def mark_proposal_sent(
     """Record that the reviewer submitted the approved proposal on the marketplace themselves."""
     check_own(user, get_proposal(session=session, proposal_id=proposal_id))
     mark_sent(session=session, proposal_id=proposal_id, actor=actor, bid=bid, connects=connects)
+    # The cadence comes from the agency config; an unreadable config must not lose the send
+    # (it is recorded; its follow-ups are not scheduled, and the Sources page shows the error).
+    with suppress(ConfigError):
+        agency = request.app.state.agency_config.load()
+        schedule_for_sent(session=session, proposal_id=proposal_id, agency=agency, actor=actor)
     return _answer(request, session, proposal_id)
 
 
