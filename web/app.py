@@ -18,6 +18,7 @@ from web.routes import (
     health,
     hooks,
     inbox,
+    message_hooks,
     proposals,
     queue,
     reports,
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(versions.router)
     for router in (signin.router, draft.router, inbox.router, reports.router, guardrails.router):
+        app.include_router(router)
+    for router in (message_hooks.router,):
         app.include_router(router)
     for exc_class in HANDLED:
         app.add_exception_handler(exc_class, handle_error)

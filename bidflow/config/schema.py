@@ -13,6 +13,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from bidflow.config.base import ConfigModel, TimezoneName
 from bidflow.config.expression import Query
 from bidflow.config.feeds import FeedConfig, parse_duration
+from bidflow.config.inbox import InboxHookConfig
 from bidflow.config.llm import LLMConfig
 from bidflow.config.notify import NotifyConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
@@ -169,6 +170,7 @@ class AgencyConfig(ConfigModel):
     rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
     users: list[UserConfig] = Field(default_factory=list)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    inbox_hooks: list[InboxHookConfig] = Field(default_factory=list)
     assignments: list[AssignmentRule] = Field(default_factory=list)
     prompts: PromptsConfig = Field(default_factory=PromptsConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -180,6 +182,7 @@ class AgencyConfig(ConfigModel):
         _unique([b.name for b in self.bidders], "bidder name")
         _unique([f.name for f in self.feeds], "feed name")
         _unique([u.email for u in self.users], "user email")
+        _unique([h.name for h in self.inbox_hooks], "inbox hook name")
         unreachable = self.notify.unknown_recipients([u.email for u in self.users])
         if unreachable:
             raise ValueError(

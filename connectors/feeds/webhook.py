@@ -93,6 +93,15 @@ def verify_signature(
             )
 
 
+def signed_items(
+    *, secret: str, body: bytes, headers: Mapping[str, str], now: datetime
+) -> list[Any]:
+    """The items of a request whose signature checks out: SignatureError or PayloadError
+    otherwise (see ``verify_signature`` and ``parse_items``)."""
+    verify_signature(secret=secret, body=body, headers=headers, now=now)
+    return parse_items(body)
+
+
 def parse_items(body: bytes) -> list[Any]:
     """The items of a JSON body: one job object, a list of them, or ``{"jobs": [...]}``.
 

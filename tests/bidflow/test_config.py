@@ -170,3 +170,10 @@ def test_alert_recipients_must_be_desk_users() -> None:
         users=[known], notify={"recipients": [{**stranger, "email": known["email"]}]}
     )
     assert AgencyConfig.model_validate(data).notify.recipients[0].email == "am@agency.test"
+
+
+def test_inbox_hooks_need_distinct_names_and_an_environment_variable() -> None:
+    hook = {"name": "zapier", "secret_env": "INBOX_SECRET"}
+    assert "inbox hook name" in _ruleset_error({}, inbox_hooks=[hook, hook])
+    bad = _ruleset_error({}, inbox_hooks=[{"name": "z", "secret_env": "my secret"}])
+    assert "inbox_hooks[0].secret_env" in bad and "not an environment variable name" in bad

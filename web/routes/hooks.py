@@ -27,9 +27,8 @@ from connectors.feeds.webhook import (
     MAX_BODY_BYTES,
     PayloadError,
     SignatureError,
-    parse_items,
     read_items,
-    verify_signature,
+    signed_items,
 )
 from web.config_file import AgencyConfigFile, one_line
 from web.deps import SessionDep
@@ -87,8 +86,7 @@ def receive_jobs(source: str, request: Request, body: BodyDep, session: SessionD
     if not secret:
         return fail(503, f"set {feed.secret_env} to the webhook secret")
     try:
-        verify_signature(secret=secret, body=body, headers=request.headers, now=now)
-        items = parse_items(body)
+        items = signed_items(secret=secret, body=body, headers=request.headers, now=now)
     except SignatureError as exc:
         return _refuse(401, str(exc))
     except PayloadError as exc:
