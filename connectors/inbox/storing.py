@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bidflow.errors import NotFoundError, TransitionError
 from bidflow.lifecycle import ALLOWED
 from bidflow.models import Job, Message, Proposal, ProposalStatus
+from bidflow.store.events import record_event
 from bidflow.store.followups import stop_follow_ups_on_message
 from bidflow.store.proposals import transition
 from connectors.inbox.pushed import PushedMessage
@@ -63,7 +66,7 @@ def store_pushed(
             result.unmatched.append(pushed.external_id)
             continue
         result.matched += 1
-        _move_on(session, proposal, pushed, actor=source)
+        move_on(session, proposal, kind=pushed.kind, at=pushed.received_at, actor=source)
     return result
 
 
@@ -99,18 +102,43 @@ def _seen(session: Session, source: str, external_id: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def _move_on(session: Session, proposal: Proposal, pushed: PushedMessage, *, actor: str) -> None:
-    """Record the status the message reports when the lifecycle allows it from where the
-    proposal is (a late "viewed" after a reply changes nothing), and stop follow-ups on a
+def move_on(session: Session, proposal: Proposal, *, kind: str, at: datetime, actor: str) -> None:
+    """Record the status a message of ``kind`` reports when the lifecycle allows it from where
+    the proposal is (a late "viewed" after a reply changes nothing), and stop follow-ups on a
     client's answer."""
     assert proposal.id is not None
-    target = STATUS_OF_KIND[pushed.kind]
-    if target in ALLOWED[ProposalStatus(proposal.status)]:
+    target = STATUS_OF_KIND.get(kind)
+    if target is not None and target in ALLOWED[ProposalStatus(proposal.status)]:
         transition(session=session, proposal_id=proposal.id, to=target, actor=actor)
     stop_follow_ups_on_message(
-        session=session,
-        proposal_id=proposal.id,
-        kind=pushed.kind,
-        at=pushed.received_at,
-        actor=actor,
+        session=session, proposal_id=proposal.id, kind=kind, at=at, actor=actor
     )
+
+
+def link_message(*, session: Session, message_id: int, proposal_id: int, actor: str) -> Message:
+    """Attach a message nobody could match to the sent proposal a person says it is about,
+    then let it move the proposal on as if it had matched (an event records who linked it)."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFoundError(f"message {message_id} not found")
+    if message.proposal_id is not None:
+        raise TransitionError(
+            f"message {message_id} is already linked to proposal #{message.proposal_id}"
+        )
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.sent_at is None:
+        raise NotFoundError(
+            f"no sent proposal #{proposal_id}; link a message to a proposal that was sent"
+        )
+    message.proposal_id = proposal_id
+    session.add(message)
+    record_event(
+        session=session,
+        entity="message",
+        entity_id=message_id,
+        action="linked",
+        actor=actor,
+        data={"proposal_id": proposal_id},
+    )
+    move_on(session, proposal, kind=message.kind, at=message.received_at, actor=actor)
+    return message

@@ -12,12 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from bidflow.config import Role
 from bidflow.db import session_scope
 from bidflow.models import FollowUp, Message
 from bidflow.settings import Settings
 from bidflow.store.followups import schedule_follow_ups
 from bidflow.types import utcnow
 from tests.factories import agency_dict, make_job, write_config
+from tests.web.desk import EMAILS, DeskClient, add_users
 from tests.web.hooks import SECRET, SECRET_ENV, signed
 from tests.web.seed import add_bidder, load_proposal, proposal_events, sent_proposal
 from web.app import create_app
@@ -122,3 +124,27 @@ def test_unsigned_or_unknown_pushes_are_refused(hook: TestClient, sqlite_url: st
     assert (unsigned.status_code, forged.status_code, unknown.status_code) == (401, 401, 404)
     assert "missing signature" in unsigned.json()["error"]
     assert _messages(sqlite_url) == []
+
+
+def test_a_person_links_an_unmatched_message_and_it_counts(
+    hook: TestClient, sqlite_url: str, proposal_id: int
+) -> None:
+    push = {"id": "stray-2", "job_url": "https://elsewhere.example/y", "body": "Yes, let's go"}
+    hook.post("/hooks/messages/zapier", **signed(push))
+    (stray,) = _messages(sqlite_url)
+    add_users(sqlite_url)
+    desk = DeskClient(hook.app)
+    desk.sign_in(Role.ACCOUNT_MANAGER)
+    key = f"message-{stray.id}"
+    assert f'action="/inbox/{key}/link"' in desk.get("/inbox").text
+
+    assert desk.submit(f"/inbox/{key}/link", proposal_id=str(proposal_id)).status_code == 303
+    again = desk.submit(f"/inbox/{key}/link", proposal_id=str(proposal_id))
+
+    assert again.status_code == 409 and "already linked" in again.text
+    assert _messages(sqlite_url)[0].proposal_id == proposal_id
+    assert load_proposal(sqlite_url, proposal_id).status == "replied"
+    assert proposal_events(sqlite_url, proposal_id)[-1].actor == EMAILS[Role.ACCOUNT_MANAGER]
+    with session_scope(sqlite_url) as session:
+        assert session.exec(select(FollowUp.status)).all() == ["cancelled"]
+    assert desk.submit("/inbox/event-1/link", proposal_id="1").status_code == 404

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from bidflow.config import Role
+from bidflow.errors import NotFoundError
 from bidflow.models import Bidder, FollowUp, Job, Proposal, User
 from bidflow.store.inbox import (
     InboxItem,
@@ -27,6 +29,7 @@ from bidflow.store.inbox import (
 )
 from bidflow.types import utcnow
 from bidflow.wording import ago
+from connectors.inbox.storing import link_message
 from web.auth import InboxDep, SignedIn
 from web.deps import SessionDep, is_htmx
 from web.links import web_link
@@ -88,6 +91,22 @@ def acknowledge_item(
     if is_htmx(request):
         return Response(status_code=200)  # an empty answer: the item's element is swapped out
     return RedirectResponse(request.url_for("inbox_page"), status_code=303)
+
+
+@router.post("/inbox/{item_key}/link")
+def link_item(
+    item_key: str,
+    session: SessionDep,
+    user: InboxDep,
+    proposal_id: Annotated[int, Form(ge=1)],
+) -> Response:
+    """Attach a message nobody could match to the proposal it is about (it then moves the
+    proposal on and stops its follow-ups, as a matched one does)."""
+    kind, _, number = item_key.partition("-")
+    if kind != "message" or not number.isdigit():
+        raise NotFoundError(f"'{item_key}' is not a message of the inbox")
+    link_message(session=session, message_id=int(number), proposal_id=proposal_id, actor=user.email)
+    return RedirectResponse(f"/inbox#inbox-{item_key}", status_code=303)
 
 
 def managed_bidders(session: Session, user: SignedIn) -> list[int] | None:
