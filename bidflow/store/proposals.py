@@ -66,6 +66,8 @@ def transition(
     if proposal is None:
         raise NotFoundError(f"proposal {proposal_id} not found")
     target = check_transition(proposal.status, to)
+    # Follow-ups exist only once a proposal is out; review moves need no follow-up query.
+    was_sent = proposal.sent_at is not None
     now = utcnow()
     proposal.status = target
     proposal.updated_at = now
@@ -81,10 +83,10 @@ def transition(
         data=data,
         at=now,
     )
-    # In the same transaction: a reply, hire or decline can never race a follow-up out.
-    stop_follow_ups_on_status(
-        session=session, proposal_id=proposal_id, new_status=target, at=now, actor=actor
-    )
+    if was_sent:  # in the same transaction: a reply or hire can never race a follow-up out
+        stop_follow_ups_on_status(
+            session=session, proposal_id=proposal_id, new_status=target, at=now, actor=actor
+        )
     return proposal
 
 

@@ -28,19 +28,7 @@ def record_letter(
         raise ValueError("the proposal has not been stored")
     # A first draft starts the history; anything else follows what the proposal held before.
     number = 1 if kind == "draft" else _last_version(session, proposal) + 1
-    session.add(
-        ProposalVersion(
-            proposal_id=proposal.id,
-            version=number,
-            text=text,
-            kind=kind,
-            instruction=instruction,
-            model=model,
-            actor=actor,
-            flags=flags or [],
-        )
-    )
-    session.flush()
+    _add(session, proposal.id, number, text, kind, actor, instruction, model, flags or [])
     proposal.version = number
     session.add(proposal)
     return number
@@ -60,19 +48,37 @@ def _last_version(session: Session, proposal: Proposal) -> int:
     if proposal.final_text and proposal.final_text != proposal.draft_text:
         legacy.append((proposal.final_text, "edited", proposal.reviewer or "reviewer"))
     for number, (text, kind, actor) in enumerate(legacy, start=1):
-        session.add(
-            ProposalVersion(
-                proposal_id=proposal.id,
-                version=number,
-                text=text,
-                kind=kind,
-                actor=actor,
-                model=proposal.model if kind == "draft" else None,
-                flags=list(proposal.flags) if kind == "draft" else [],
-            )
-        )
-    session.flush()
+        drafted = kind == "draft"
+        model = proposal.model if drafted else None
+        flags = list(proposal.flags) if drafted else []
+        _add(session, proposal.id, number, text, kind, actor, None, model, flags)
     return len(legacy)
+
+
+def _add(
+    session: Session,
+    proposal_id: int,
+    number: int,
+    text: str,
+    kind: str,
+    actor: str,
+    instruction: str | None,
+    model: str | None,
+    flags: list[dict[str, str]],
+) -> None:
+    session.add(
+        ProposalVersion(
+            proposal_id=proposal_id,
+            version=number,
+            text=text,
+            kind=kind,
+            instruction=instruction,
+            model=model,
+            actor=actor,
+            flags=flags,
+        )
+    )
+    session.flush()
 
 
 def list_versions(*, session: Session, proposal_id: int) -> Sequence[ProposalVersion]:
