@@ -127,10 +127,9 @@ class WebhookFeedConfig(FeedBase):
     _secret_env = field_validator("secret_env")(_env_name)
 
 
-class EmailFeedConfig(FeedBase):
-    """A mailbox of marketplace job-alert emails, read over IMAP; mail is never deleted."""
+class ImapMailboxConfig(ConfigModel):
+    """An IMAP mailbox bidflow reads without changing it (nothing is marked read or deleted)."""
 
-    kind: Literal["email"]
     host: Annotated[str, Field(min_length=1)]
     port: Annotated[int, Field(ge=1, le=65535)] = 993
     tls: Literal["ssl", "starttls", "none"] = "ssl"
@@ -142,6 +141,12 @@ class EmailFeedConfig(FeedBase):
     max_messages: Annotated[int, Field(ge=1)] = 200
 
     _password_env = field_validator("password_env")(_env_name)
+
+
+class EmailFeedConfig(FeedBase, ImapMailboxConfig):
+    """A mailbox of marketplace job-alert emails, read over IMAP; mail is never deleted."""
+
+    kind: Literal["email"]
 
 
 class BrowserSelectors(ConfigModel):

@@ -13,7 +13,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from bidflow.config.base import ConfigModel, TimezoneName
 from bidflow.config.expression import Query
 from bidflow.config.feeds import FeedConfig, parse_duration
-from bidflow.config.inbox import InboxHookConfig
+from bidflow.config.inbox import InboxHookConfig, InboxSourceConfig
 from bidflow.config.llm import LLMConfig
 from bidflow.config.notify import NotifyConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
@@ -171,6 +171,7 @@ class AgencyConfig(ConfigModel):
     users: list[UserConfig] = Field(default_factory=list)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     inbox_hooks: list[InboxHookConfig] = Field(default_factory=list)
+    inbox: list[InboxSourceConfig] = Field(default_factory=list)
     assignments: list[AssignmentRule] = Field(default_factory=list)
     prompts: PromptsConfig = Field(default_factory=PromptsConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -183,6 +184,14 @@ class AgencyConfig(ConfigModel):
         _unique([f.name for f in self.feeds], "feed name")
         _unique([u.email for u in self.users], "user email")
         _unique([h.name for h in self.inbox_hooks], "inbox hook name")
+        _unique([s.name for s in self.inbox], "inbox source name")
+        api_feeds = sorted(f.name for f in self.feeds if f.kind == "upwork_api")
+        for source in self.inbox:
+            if source.kind == "upwork_api" and source.feed not in api_feeds:
+                raise ValueError(
+                    f"inbox source '{source.name}' reads Upwork with feed '{source.feed}', which"
+                    f" is not an upwork_api feed; use one of {api_feeds} or add that feed"
+                )
         unreachable = self.notify.unknown_recipients([u.email for u in self.users])
         if unreachable:
             raise ValueError(

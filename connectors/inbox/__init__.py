@@ -1,0 +1,1 @@
+"""Where client messages and proposal statuses come from; see ``connectors.inbox.base``."""

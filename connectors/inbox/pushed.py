@@ -13,44 +13,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-KINDS = ("reply", "viewed", "interviewing", "offer", "hired", "declined", "withdrawn", "job_closed")
-MAX_BODY_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class PushedMessage:
-    """One pushed item, checked."""
-
-    external_id: str
-    kind: str
-    body: str
-    sender: str | None
-    received_at: datetime
-    proposal_id: int | None = None
-    job_url: str | None = None
-    job_id: str | None = None
-    client: str | None = None
-    title: str | None = None
+from connectors.inbox.base import KINDS, MAX_BODY_CHARS, InboxItem
 
 
 @dataclass
-class PushedMessages:
-    messages: list[PushedMessage] = field(default_factory=list)
+class PushedItems:
+    items: list[InboxItem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def read_messages(items: list[Any], *, now: datetime) -> PushedMessages:
+def read_items(items: list[Any], *, now: datetime) -> PushedItems:
     """The items that are messages; each one that is not is described, the others go on."""
-    pushed = PushedMessages()
+    pushed = PushedItems()
     for index, item in enumerate(items):
         try:
-            pushed.messages.append(_message(item, now))
+            pushed.items.append(_message(item, now))
         except ValueError as exc:
             pushed.errors.append(f"item {index}: {exc}")
     return pushed
 
 
-def _message(item: Any, now: datetime) -> PushedMessage:
+def _message(item: Any, now: datetime) -> InboxItem:
     if not isinstance(item, dict):
         raise ValueError(f"expected an object, got {type(item).__name__}")
     external_id = _text(item, "id")
@@ -66,7 +49,7 @@ def _message(item: Any, now: datetime) -> PushedMessage:
         isinstance(proposal_id, bool) or not isinstance(proposal_id, int)
     ):
         raise ValueError(f"'proposal_id' must be a whole number, got {proposal_id!r}")
-    return PushedMessage(
+    return InboxItem(
         external_id=external_id[:255],
         kind=kind,
         body=(_text(item, "body") or "")[:MAX_BODY_CHARS],

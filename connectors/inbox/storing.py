@@ -16,7 +16,7 @@ from bidflow.models import Job, Message, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.followups import stop_follow_ups_on_message
 from bidflow.store.proposals import transition
-from connectors.inbox.pushed import PushedMessage
+from connectors.inbox.base import InboxItem
 
 # The status a message of each kind moves a proposal to (a view is news, not an answer).
 STATUS_OF_KIND: dict[str, ProposalStatus] = {
@@ -39,12 +39,10 @@ class StoredMessages:
     unmatched: list[str] = field(default_factory=list)  # the senders' ids, for the answer
 
 
-def store_pushed(
-    *, session: Session, source: str, messages: Sequence[PushedMessage]
-) -> StoredMessages:
+def store_items(*, session: Session, source: str, items: Sequence[InboxItem]) -> StoredMessages:
     """Store each message not seen before from ``source``; see the module docstring."""
     result = StoredMessages()
-    for pushed in messages:
+    for pushed in items:
         if _seen(session, source, pushed.external_id):
             result.duplicates += 1
             continue
@@ -70,7 +68,7 @@ def store_pushed(
     return result
 
 
-def match_proposal(session: Session, pushed: PushedMessage) -> Proposal | None:
+def match_proposal(session: Session, pushed: InboxItem) -> Proposal | None:
     """The sent proposal a message is about: by its id, else the job's link, else the job's
     marketplace id, else the client's name and the job's title; None when nothing matches."""
     if pushed.proposal_id is not None:

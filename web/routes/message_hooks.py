@@ -21,8 +21,8 @@ from connectors.feeds.webhook import (
     SignatureError,
     signed_items,
 )
-from connectors.inbox.pushed import read_messages
-from connectors.inbox.storing import store_pushed
+from connectors.inbox.pushed import read_items
+from connectors.inbox.storing import store_items
 from web.config_file import AgencyConfigFile, one_line
 from web.deps import SessionDep
 from web.routes.hooks import BodyDep
@@ -61,10 +61,10 @@ def receive_messages(
         and isinstance(items[0].get("messages"), list)
     ):
         items = items[0]["messages"]
-    pushed = read_messages(items, now=now)
-    stored = store_pushed(session=session, source=f"hook:{hook.name}", messages=pushed.messages)
+    pushed = read_items(items, now=now)
+    stored = store_items(session=session, source=f"hook:{hook.name}", items=pushed.items)
     answer = {
-        "accepted": len(pushed.messages),
+        "accepted": len(pushed.items),
         "new": stored.new,
         "duplicates": stored.duplicates,
         "matched": stored.matched,
