@@ -31,7 +31,9 @@ def sources(config_path: Path | None) -> None:
     url = settings.resolved_database_url
     db.upgrade(url)
     with db.session_scope(url) as session:
-        rows = build_rows(agency.feeds, all_source_states(session=session), now=utcnow())
+        rows = build_rows(
+            agency.feeds, all_source_states(session=session), now=utcnow(), inbox=agency.inbox
+        )
     header = ("feed", "kind", "status", "last success", "fails", "new", "total", "lag")
     table = [header] + [
         (

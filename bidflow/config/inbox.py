@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from bidflow.config.base import ConfigModel
 from bidflow.config.feeds import ImapMailboxConfig, parse_duration
 
-_NAME = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+_NAME = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
 class InboxHookConfig(ConfigModel):

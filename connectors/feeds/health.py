@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bidflow.config import FeedConfig
+from bidflow.config.inbox import InboxSourceConfig
 from bidflow.models import SourceState
 from bidflow.store.sources import FAILING_AFTER
 from bidflow.wording import ago, span
 from connectors.feeds.registry import PUSH_KINDS
+from connectors.inbox.polling import source_key
 
 # Badge colour of each feed status: good (read fine), neutral (nothing wrong, nothing read),
 # warn (a person must act: sign in again, solve a captcha), bad (broken until someone fixes it).
@@ -53,10 +55,15 @@ class SourceRow:
 
 
 def build_rows(
-    feeds: Sequence[FeedConfig] | None, states: Sequence[SourceState], *, now: datetime
+    feeds: Sequence[FeedConfig] | None,
+    states: Sequence[SourceState],
+    *,
+    now: datetime,
+    inbox: Sequence[InboxSourceConfig] = (),
 ) -> list[SourceRow]:
-    """One row per configured feed in config order, then one per stored state whose feed is
-    gone; with ``feeds`` None (config unreadable) one row per stored state."""
+    """One row per configured feed in config order, then one per polled inbox source, then
+    one per stored state whose source is gone; with ``feeds`` None (config unreadable) one
+    row per stored state."""
     by_name = {state.name: state for state in states}
     if feeds is None:
         return [_row(state.name, state.kind, None, "", False, state, now) for state in states]
@@ -64,7 +71,13 @@ def build_rows(
         _row(f.name, f.kind, f.enabled, _schedule(f), False, by_name.get(f.name), now)
         for f in feeds
     ]
-    configured = {feed.name for feed in feeds}
+    for entry in inbox:
+        key = source_key(entry)
+        schedule = _every(entry.poll_every)
+        rows.append(
+            _row(key, f"inbox_{entry.kind}", entry.enabled, schedule, False, by_name.get(key), now)
+        )
+    configured = {feed.name for feed in feeds} | {source_key(entry) for entry in inbox}
     rows += [
         _row(s.name, s.kind, None, "", True, s, now) for s in states if s.name not in configured
     ]
@@ -108,8 +121,12 @@ def _row(
 def _schedule(feed: FeedConfig) -> str:
     if feed.kind in PUSH_KINDS:
         return "pushed"
-    seconds = int(feed.poll_every.total_seconds())
-    return f"every {seconds} s" if seconds < 60 else f"every {span(feed.poll_every)}"
+    return _every(feed.poll_every)
+
+
+def _every(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    return f"every {seconds} s" if seconds < 60 else f"every {span(interval)}"
 
 
 def _iso(moment: datetime | None) -> str | None:

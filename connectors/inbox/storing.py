@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import ScalarResult
 from sqlmodel import Session, col, select
 
 from bidflow.errors import NotFoundError, TransitionError
 from bidflow.lifecycle import ALLOWED
 from bidflow.models import Job, Message, Proposal, ProposalStatus
+from bidflow.store.alerts import normalised_reply
 from bidflow.store.events import record_event
 from bidflow.store.followups import stop_follow_ups_on_message
 from bidflow.store.proposals import transition
@@ -31,6 +34,12 @@ STATUS_OF_KIND: dict[str, ProposalStatus] = {
 }
 
 
+# How far apart two sources may report one reply (mail can lag an API by many minutes), and
+# how long an excerpt must be to stand for the whole message.
+SAME_REPLY_WITHIN = timedelta(hours=6)
+MIN_EXCERPT_CHARS = 20
+
+
 @dataclass
 class StoredMessages:
     new: int = 0
@@ -47,6 +56,15 @@ def store_items(*, session: Session, source: str, items: Sequence[InboxItem]) ->
             result.duplicates += 1
             continue
         proposal = match_proposal(session, pushed)
+        copy_of = _same_reply_from_elsewhere(session, proposal, source, pushed)
+        if copy_of is not None:
+            # The reply already came through another source (an email notification and the
+            # API both report it): one message, one alert, and the fuller text kept.
+            if len(pushed.body) > len(copy_of.body):
+                copy_of.body = pushed.body
+                session.add(copy_of)
+            result.duplicates += 1
+            continue
         session.add(
             Message(
                 proposal_id=None if proposal is None else proposal.id,
@@ -83,16 +101,59 @@ def match_proposal(session: Session, pushed: InboxItem) -> Proposal | None:
             (col(Job.client_name) == pushed.client) & (col(Job.title) == pushed.title)
         )
     for condition in conditions:
-        query = (
-            select(Proposal)
-            .join(Job, col(Job.id) == Proposal.job_id)
-            .where(condition, col(Proposal.sent_at).is_not(None))
-            .order_by(col(Proposal.sent_at).desc())
-        )
-        found = session.exec(query).first()
+        found = _sent_proposals(session, condition).first()
         if found is not None:
             return found
+    if pushed.title:  # a notification email may name only the job: enough when it is unique
+        candidates = _sent_proposals(session, col(Job.title) == pushed.title).fetchmany(2)
+        if len(candidates) == 1:
+            return candidates[0]
     return None
+
+
+def _sent_proposals(session: Session, condition: Any) -> ScalarResult[Proposal]:
+    query = (
+        select(Proposal)
+        .join(Job, col(Job.id) == Proposal.job_id)
+        .where(condition, col(Proposal.sent_at).is_not(None))
+        .order_by(col(Proposal.sent_at).desc())
+    )
+    return session.exec(query)
+
+
+def _same_reply_from_elsewhere(
+    session: Session, proposal: Proposal | None, source: str, item: InboxItem
+) -> Message | None:
+    """A reply to ``proposal`` another source stored near the same time whose text is this
+    one's, or this one's excerpt, or the other way round (notification emails cut long
+    messages short and end them with an ellipsis)."""
+    if proposal is None or item.kind != "reply":
+        return None
+    text = _comparable(item.body)
+    if not text:
+        return None
+    query = select(Message).where(
+        Message.proposal_id == proposal.id,
+        Message.kind == "reply",
+        Message.source != source,
+        col(Message.received_at) >= item.received_at - SAME_REPLY_WITHIN,
+        col(Message.received_at) <= item.received_at + SAME_REPLY_WITHIN,
+    )
+    for earlier in session.exec(query).all():
+        other = _comparable(earlier.body)
+        shorter, longer = sorted((text, other), key=len)
+        if (
+            shorter
+            and longer.startswith(shorter)
+            and (len(shorter) == len(longer) or len(shorter) >= MIN_EXCERPT_CHARS)
+        ):
+            return earlier
+    return None
+
+
+def _comparable(body: str) -> str:
+    """The reply as copies are compared: normalised, without a trailing ellipsis."""
+    return normalised_reply(body).removesuffix("…").removesuffix("...").rstrip()
 
 
 def _seen(session: Session, source: str, external_id: str) -> bool:
