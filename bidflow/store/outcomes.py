@@ -30,10 +30,18 @@ def next_outcomes(proposal: Proposal) -> list[str]:
 
 
 def record_outcome(
-    *, session: Session, proposal_id: int, status: str, actor: str, message: str | None = None
+    *,
+    session: Session,
+    proposal_id: int,
+    status: str,
+    actor: str,
+    message: str | None = None,
+    contract_value: float | None = None,
 ) -> Proposal:
     """Move the proposal to ``status`` (the lifecycle decides whether it may) and keep the
-    client's ``message``, if given, as a message of the proposal (the inbox shows it).
+    client's ``message``, if given, as a message of the proposal (the inbox shows it). A hire
+    may carry the contract's value in USD: the event keeps it as ``contract_value_usd``, which
+    the reports count as revenue.
 
     Only what follows a send can be recorded here: approving or sending is the review's job,
     with its own checks, and must not be reachable through this door.
@@ -45,7 +53,14 @@ def record_outcome(
             f"'{status}' cannot be recorded here; after the send record one of"
             f" {', '.join(next_outcomes(current)) or 'nothing (it was not sent, or it has ended)'}"
         )
-    proposal = transition(session=session, proposal_id=proposal_id, to=status, actor=actor)
+    if contract_value is not None and status != ProposalStatus.HIRED:
+        raise TransitionError("a contract value belongs to a hire; record it with 'hired'")
+    if contract_value is not None and not 0 <= contract_value < 100_000_000:
+        raise TransitionError("the contract value must be a positive amount in USD")
+    data = None if contract_value is None else {"contract_value_usd": round(contract_value, 2)}
+    proposal = transition(
+        session=session, proposal_id=proposal_id, to=status, actor=actor, data=data
+    )
     text = (message or "").strip()
     if text:
         session.add(

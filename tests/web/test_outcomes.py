@@ -81,3 +81,32 @@ def test_approving_through_this_door_is_refused(client: DeskClient, sqlite_url: 
     assert answer.status_code == 409
     assert "approved&#39; cannot be recorded here" in answer.text
     assert load_proposal(sqlite_url, queued).status == "queued"
+
+
+def test_a_hire_keeps_its_contract_value_for_the_reports(
+    client: DeskClient, sqlite_url: str
+) -> None:
+    proposal_id = _sent(sqlite_url)
+    assert 'name="contract_value"' in client.get(f"/proposals/{proposal_id}").text
+
+    answer = client.submit(
+        f"/proposals/{proposal_id}/outcome", status="hired", contract_value="1250.5", message=""
+    )
+
+    assert answer.status_code == 303
+    event = proposal_events(sqlite_url, proposal_id)[-1]
+    assert (event.action, event.data) == ("hired", {"contract_value_usd": 1250.5})
+
+
+def test_an_empty_or_absurd_contract_value(client: DeskClient, sqlite_url: str) -> None:
+    proposal_id = _sent(sqlite_url)
+
+    refused = client.submit(
+        f"/proposals/{proposal_id}/outcome", status="hired", contract_value="-5"
+    )
+    assert refused.status_code == 422
+    assert load_proposal(sqlite_url, proposal_id).status == "sent"
+
+    answer = client.submit(f"/proposals/{proposal_id}/outcome", status="hired", contract_value="")
+    assert answer.status_code == 303
+    assert proposal_events(sqlite_url, proposal_id)[-1].data in ({}, None)

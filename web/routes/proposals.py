@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from bidflow.errors import ConfigError, NotFoundError
-from bidflow.models import Bidder, Proposal
+from bidflow.models import Bidder, Proposal, ProposalStatus
 from bidflow.store.decisions import triage_reasons
 from bidflow.store.jobs import get_job
 from bidflow.store.outcomes import record_outcome
@@ -114,9 +114,11 @@ def record_proposal_outcome(
     user: OutcomeDep,
     status: Annotated[str, Form(max_length=32)],
     message: Annotated[str | None, Form(max_length=20_000)] = None,
+    contract_value: Annotated[float | None, Form(ge=0, lt=100_000_000, allow_inf_nan=False)] = None,
 ) -> Response:
-    """Record what the marketplace told a person after the send (a view, a reply, a hire...),
-    with the client's message when pasted; the lifecycle refuses an impossible move (409)."""
+    """Record what the marketplace told a person after the send (a view, a reply, a hire with
+    its contract value...), with the client's message when pasted; the lifecycle refuses an
+    impossible move (409)."""
     check_own(user, get_proposal(session=session, proposal_id=proposal_id))
     record_outcome(
         session=session,
@@ -124,6 +126,7 @@ def record_proposal_outcome(
         status=status,
         actor=actor,
         message=None if message is None else _unix_lines(message),
+        contract_value=contract_value if status == ProposalStatus.HIRED else None,
     )
     return RedirectResponse(f"/proposals/{proposal_id}#outcome", status_code=303)
 
