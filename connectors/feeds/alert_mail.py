@@ -1,5 +1,6 @@
-"""One raw job-alert email as the parser reads it: its decoded headers and its first HTML and
-plain-text bodies, whatever the MIME structure, transfer encoding and charset."""
+"""One raw email as the parsers read it (job alerts, marketplace notifications): its decoded
+headers and its first HTML and plain-text bodies, whatever the MIME structure, transfer
+encoding and charset."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ class AlertMail:
     html: str | None
     text: str | None
     defects: tuple[str, ...] = ()  # what the MIME parser found broken, by name
+
+    @property
+    def broken_mime(self) -> str:
+        """The defects, as a line saying a body is missing ends: `` (malformed MIME: …)``;
+        empty when the parser found none."""
+        if not self.defects:
+            return ""
+        return f" (malformed MIME: {', '.join(sorted(set(self.defects)))})"
 
 
 def read_mail(raw: bytes) -> AlertMail:

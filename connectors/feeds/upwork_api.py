@@ -9,15 +9,13 @@ from typing import Any
 
 import httpx
 
-from bidflow import __version__
 from bidflow.config.feeds import UpworkApiFeedConfig, UpworkSearch
 from bidflow.errors import FeedError
 from connectors.feeds.base import FeedBatch, FetchContext
 from connectors.feeds.upwork_auth import AccessTokens, OAuthClient, TokenStore
-from connectors.feeds.upwork_http import limiter_for, post_with_retries
+from connectors.feeds.upwork_graphql import USER_AGENT, UpworkGraphQL
 from connectors.feeds.upwork_nodes import node_key, node_to_job
 
-USER_AGENT = f"bidflow/{__version__} (+Upwork GraphQL API client)"
 # The filter is the only variable part and travels as a GraphQL variable, never inside the text.
 SEARCH_QUERY = """
 query bidflowJobSearch($filter: MarketplaceJobPostingsSearchFilter) {
@@ -143,62 +141,22 @@ class _Poll:
 
 
 class _Api:
-    """One poll's GraphQL calls: Bearer token, tenant, shared rate limit, retries, and one token
-    refresh after a 401."""
+    """One poll's job searches, through the GraphQL call every Upwork reader shares."""
 
     def __init__(self, source: UpworkApiSource, tokens: AccessTokens) -> None:
-        self.source, self.tokens, self.http = source, tokens, tokens.http
-        self.limiter = limiter_for(source.api_url, source.requests_per_second)
+        self.source = source
+        self.graphql = UpworkGraphQL(
+            source.name, source.api_url, tokens, source.tenant_id, source.requests_per_second
+        )
 
     def search(self, search_filter: dict[str, Any]) -> Mapping[str, Any]:
         """The ``marketplaceJobPostingsSearch`` connection for one page."""
-        body = {"query": SEARCH_QUERY, "variables": {"filter": search_filter}}
-        token = self.tokens.current()
-        response = self._post(token, body)
-        if response.status_code == 401:
-            response = self._post(self.tokens.refresh(stale=token), body)
-        return self._connection(response)
-
-    def _post(self, token: str, body: dict[str, Any]) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"}
-        if self.source.tenant_id:
-            headers["X-Upwork-API-TenantId"] = self.source.tenant_id
-        return post_with_retries(
-            self.http,
-            self.source.api_url,
-            feed=self.source.name,
-            limiter=self.limiter,
-            json_body=body,
-            headers=headers,
-        )
-
-    def _connection(self, response: httpx.Response) -> Mapping[str, Any]:
-        name = self.source.name
-        if response.status_code == 401:
-            raise FeedError(
-                f"{name}: Upwork refused a freshly refreshed access token (HTTP 401);"
-                f" run `bidflow connect upwork --feed {name}`"
-            )
-        if response.is_error:
-            raise FeedError(
-                f"{name}: Upwork API answered HTTP {response.status_code}"
-                f" {response.reason_phrase}: {' '.join(response.text.split())[:200]}"
-            )
-        try:
-            payload = response.json()
-        except ValueError:
-            raise FeedError(
-                f"{name}: Upwork API answered with something that is not JSON"
-            ) from None
-        errors = payload.get("errors") if isinstance(payload, Mapping) else None
-        if errors:
-            listed = errors if isinstance(errors, list) else [errors]
-            messages = [e.get("message", e) if isinstance(e, Mapping) else e for e in listed]
-            raise FeedError(f"{name}: Upwork API error: {'; '.join(map(str, messages))}")
-        data = payload.get("data") if isinstance(payload, Mapping) else None
-        connection = data.get("marketplaceJobPostingsSearch") if isinstance(data, Mapping) else None
+        data = self.graphql.data(SEARCH_QUERY, {"filter": search_filter})
+        connection = data.get("marketplaceJobPostingsSearch")
         if not isinstance(connection, Mapping):
-            raise FeedError(f"{name}: Upwork API answer has no marketplaceJobPostingsSearch")
+            raise FeedError(
+                f"{self.source.name}: Upwork API answer has no marketplaceJobPostingsSearch"
+            )
         return connection
 
 

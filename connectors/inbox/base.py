@@ -46,13 +46,14 @@ class InboxContext:
 @dataclass
 class InboxBatch:
     """One poll of one inbox source: the items read, a line per item that could not be read
-    (naming it and what to do), and the cursor to save once the items are stored (None keeps
-    the old one)."""
+    (naming it and what to do), how many were skipped as not for bidflow, and the cursor to
+    save once the items are stored (None keeps the old one)."""
 
     source: str
     items: list[InboxItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     cursor: dict[str, Any] | None = None
+    skipped: int = 0  # read, but not for bidflow (a newsletter in the notifications mailbox)
 
 
 class InboxSource(Protocol):

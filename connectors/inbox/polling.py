@@ -45,6 +45,7 @@ class InboxSummary:
     duplicates: int = 0
     matched: int = 0
     unmatched: int = 0
+    skipped: int = 0
     problems: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -99,6 +100,7 @@ def poll_inbox(
         summary.fetched, summary.new = len(batch.items), stored.new
         summary.duplicates, summary.matched = stored.duplicates, stored.matched
         summary.unmatched, summary.problems = len(stored.unmatched), batch.problems
+        summary.skipped = batch.skipped
         return summary
     summary.error = error
     with db.session_scope(url) as session:

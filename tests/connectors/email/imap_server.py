@@ -130,8 +130,9 @@ class _Handler(socketserver.BaseRequestHandler):
                 self.imap.commands.append(rest)
                 if not self._answer(tag, rest):
                     return
-        except (OSError, ssl.SSLError):
-            return  # the client hung up or failed TLS; the test sees that on its side
+        except (OSError, ssl.SSLError, UnicodeDecodeError):
+            # The client hung up, failed TLS or spoke TLS to a plain server; its side sees that.
+            return
 
     def _start_tls(self) -> None:
         assert self.imap.context is not None, "TLS needs a server context"

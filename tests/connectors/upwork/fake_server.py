@@ -1,5 +1,6 @@
-"""A fake Upwork: the OAuth2 token endpoint and the GraphQL job search, on a real HTTP server on
-127.0.0.1. Reusable by any test that needs Upwork (feeds, inbox, scale-out).
+"""A fake Upwork: the OAuth2 token endpoint, the GraphQL job search and the inbox queries
+(``fake_inbox``), on a real HTTP server on 127.0.0.1. Reusable by any test that needs Upwork
+(feeds, inbox, scale-out).
 
 Tokens behave as Upwork's do: access tokens expire, and every refresh token works exactly once
 (rotation). Searches page with opaque cursors over a newest-first list of job nodes the test
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.connectors.servers import LocalServer, Reply, Request, serve
+from tests.connectors.upwork.fake_inbox import FakeInbox
 
 _FILTER_VARIABLE = re.compile(r"marketPlaceJobFilter\s*:\s*\$(\w+)")
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -69,6 +71,7 @@ class FakeUpwork:
 
     def __init__(self) -> None:
         self.jobs: list[dict[str, Any]] = []  # newest first
+        self.inbox = FakeInbox(self.jobs)  # proposals, rooms and stories
         self.access_ttl_s = 86_400  # expires_in of the access tokens it issues
         self.token_delay_s = 0.0  # how long the token endpoint takes to answer
         self.on_graphql: Callable[[str | None], None] | None = None  # called before answering
@@ -200,7 +203,7 @@ class FakeUpwork:
         elif isinstance(behaviour, GraphQLErrors):
             payload = {"data": None, "errors": [{"message": m} for m in behaviour.messages]}
         else:
-            payload = self._search(query, variables)
+            payload = self.inbox.answer(query, variables) or self._search(query, variables)
         self._record(
             Seen(arrived, "graphql", bearer, request.headers, {}, variables, query, status)
         )

@@ -1,0 +1,116 @@
+"""One GraphQL request to Upwork's API, made the way every bidflow reader of the API makes it
+(the job feed, the inbox): the feed's access token as Bearer, refreshed once after a 401; the
+agency's tenant header; the rate limit shared per API host; retries with backoff; and Upwork's
+errors turned into messages a person can act on.
+
+Queries only: bidflow never changes anything at Upwork, so a document holding a mutation is
+refused before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bidflow import __version__
+from bidflow.errors import FeedError
+from connectors.feeds.upwork_auth import AccessTokens
+from connectors.feeds.upwork_http import RateLimiter, limiter_for, post_with_retries
+
+USER_AGENT = f"bidflow/{__version__} (+Upwork GraphQL API client)"
+KEYS_PAGE = "https://www.upwork.com/developer/keys/"
+
+_MUTATION = re.compile(r"\bmutation\b")
+# A field the API key has no permission for is answered with HTTP 200 and an error reading
+# "The client or authentication token doesn't have enough oauth2 permissions/scopes to access:
+# [Query.roomList, PageInfo.endCursor]." (the blocked fields, as Type.field).
+_PERMISSION = re.compile(r"oauth2 permissions/scopes to access:?\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+class UpworkPermissionError(FeedError):
+    """Upwork refused fields the API key has no permission ("scope") for; ``fields`` lists
+    them as Upwork named them, e.g. ``Query.vendorProposals``."""
+
+    def __init__(self, message: str, fields: Sequence[str]) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
+
+
+@dataclass
+class UpworkGraphQL:
+    """The GraphQL endpoint as one feed's (or inbox source's) poll uses it. ``label`` starts
+    every error message: the name a person knows the failing reader by."""
+
+    label: str
+    api_url: str
+    tokens: AccessTokens
+    tenant_id: str | None = None
+    requests_per_second: float = 10.0
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = limiter_for(self.api_url, self.requests_per_second)
+
+    def data(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The answer's ``data`` (empty when it has none). Raises FeedError when Upwork refuses
+        or fails, UpworkPermissionError when the refusal is a missing permission."""
+        if _MUTATION.search(query):
+            raise ValueError("bidflow only reads from Upwork; refusing to send a mutation")
+        body = {"query": query, "variables": dict(variables)}
+        token = self.tokens.current()
+        response = self._post(token, body)
+        if response.status_code == 401:
+            response = self._post(self.tokens.refresh(stale=token), body)
+        return self._data(response)
+
+    def _post(self, token: str, body: dict[str, Any]) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if self.tenant_id:
+            headers["X-Upwork-API-TenantId"] = self.tenant_id
+        return post_with_retries(
+            self.tokens.http,
+            self.api_url,
+            feed=self.label,
+            limiter=self.limiter,
+            json_body=body,
+            headers=headers,
+        )
+
+    def _data(self, response: httpx.Response) -> Mapping[str, Any]:
+        feed = self.tokens.store.feed
+        if response.status_code == 401:
+            raise FeedError(
+                f"{self.label}: Upwork refused a freshly refreshed access token (HTTP 401);"
+                f" run `bidflow connect upwork --feed {feed}`"
+            )
+        if response.is_error:
+            raise FeedError(
+                f"{self.label}: Upwork API answered HTTP {response.status_code}"
+                f" {response.reason_phrase}: {' '.join(response.text.split())[:200]}"
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            raise FeedError(
+                f"{self.label}: Upwork API answered with something that is not JSON"
+            ) from None
+        errors = payload.get("errors") if isinstance(payload, Mapping) else None
+        if errors:
+            listed = errors if isinstance(errors, list) else [errors]
+            messages = [str(e.get("message", e) if isinstance(e, Mapping) else e) for e in listed]
+            text = f"{self.label}: Upwork API error: {'; '.join(messages)}"
+            blocked = [f.strip() for m in messages for f in _blocked_fields(m)]
+            if blocked:
+                raise UpworkPermissionError(text, blocked)
+            raise FeedError(text)
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        return data if isinstance(data, Mapping) else {}
+
+
+def _blocked_fields(message: str) -> list[str]:
+    match = _PERMISSION.search(message)
+    return [part for part in match[1].split(",") if part.strip()] if match else []
