@@ -238,6 +238,20 @@ class FollowUp(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=32)
     draft_text: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _when(default_factory=utcnow)
+    # Reviewed like a proposal's letter: the reviewer's edit, the content checks' flags, what
+    # writing it cost, who reviewed it and why it was rejected (bidflow/store/followups.py).
+    final_text: str | None = Field(default=None, sa_type=Text)
+    flags: list[dict[str, str]] = _json(default_factory=list)
+    model: str | None = Field(default=None, max_length=120)  # "offline" for the offline drafter
+    offline: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+    reviewer: str | None = None
+    reject_reason: str | None = None
+    claimed_at: datetime | None = _when(default=None)  # when a drafting worker took it
+    sent_at: datetime | None = _when(default=None)  # when a person sent it on the marketplace
 
 
 class Message(SQLModel, table=True):
@@ -270,6 +284,13 @@ class Alert(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     sent_at: datetime | None = _when(default=None)
     acknowledged_at: datetime | None = _when(default=None)
+    # Delivery across notifier runs: runs that tried it, when the next may, the last error.
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = _when(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    # A worker delivering it (status "sending") since then; an old claim is a dead worker's.
+    claimed_at: datetime | None = _when(default=None)
+    digest: bool = Field(default=False)  # held for quiet hours: goes out in the digest
 
 
 class User(SQLModel, table=True):

@@ -5,6 +5,8 @@ none does, to the account managers with no assignment (they look after every cli
 there are none either, to the sales leads, and as a last resort to the owners, so a reply never
 goes unnoticed. Only reachable people count (those with alert channels): routing to someone
 the notifier cannot reach would drop the alert silently.
+
+Alerts about the agency's own machinery (a feed failing) go to the owners, else the sales leads.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ def escalation_recipients(
         if user.email.casefold() in _folded(reachable) and user.email.casefold() not in told
     ]
     return _first_non_empty(_leads_then_owners(people))
+
+
+def owner_recipients(users: Sequence[User], *, reachable: Collection[str]) -> list[str]:
+    """The emails an alert for the owners goes to (a feed failing): the reachable owners, else
+    the sales leads, so a broken feed is never noticed by nobody."""
+    people = [user for user in users if user.email.casefold() in _folded(reachable)]
+    leads, owners = _leads_then_owners(people)
+    return _first_non_empty([owners, leads])
 
 
 def _leads_then_owners(people: Sequence[User]) -> list[list[User]]:

@@ -14,6 +14,7 @@ from web.csrf import CSRFMiddleware
 from web.errors import HANDLED, handle_error, refuse, to_sign_in
 from web.routes import (
     draft,
+    followups,
     guardrails,
     health,
     hooks,
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(versions.router)
     for router in (signin.router, draft.router, inbox.router, reports.router, guardrails.router):
         app.include_router(router)
-    for router in (message_hooks.router,):
+    for router in (message_hooks.router, followups.router):
         app.include_router(router)
     for exc_class in HANDLED:
         app.add_exception_handler(exc_class, handle_error)

@@ -102,13 +102,21 @@ class DigestConfig(ConfigModel):
 
 
 class RetryConfig(ConfigModel):
-    """Tries per channel when delivery fails, with exponential backoff and full jitter."""
+    """Retries of a failed delivery: within one notifier run, each channel is tried
+    ``attempts`` times with exponential backoff and full jitter; an alert no channel took is
+    tried again by later runs (waits of 1, 2, 4, 8, 16, then 30 min) until ``runs`` runs tried
+    it, and only then marked failed."""
 
     attempts: Annotated[int, Field(ge=1, le=10)] = 4
     backoff: timedelta = Field(
         default=timedelta(seconds=2), description="Ceiling of the first wait; doubles per try."
     )
     max_wait: timedelta = Field(default=timedelta(seconds=60), description="Longest wait.")
+    runs: Annotated[int, Field(ge=1, le=50)] = Field(
+        default=7,
+        description="Notifier runs that try an alert before it is marked failed; the default"
+        " keeps trying for about an hour (an outage of the chat service, a full mailbox).",
+    )
 
     @field_validator("backoff", "max_wait", mode="before")
     @classmethod

@@ -6,9 +6,15 @@ of the normalised text, plus a generation number that only moves on when the sam
 again after the dedupe window (a client writing "Thanks!" twice a week apart is two replies).
 Two workers seeing the two copies at once race on the unique key, and the database keeps one.
 
-Statuses: ``pending`` (to send), ``held`` (the recipient's quiet hours; goes out in the digest),
-``sent``, ``failed`` (every try of every channel failed), ``escalated`` (sent, not acknowledged
-in time, passed on to the sales leads). ``acknowledged_at`` is set when someone reads it.
+Alerts raised for a group (``raise_alert(recipient="owners")``, a feed failing) are routed by
+the notifier to people: one row each, keyed by the group alert, which becomes ``routed``.
+
+Statuses: ``pending`` (to send, at ``next_attempt_at`` after a failed run), ``held`` (the
+recipient's quiet hours; goes out in the digest), ``sending`` (a worker claimed it and is
+delivering it; ``bidflow.store.alert_delivery``), ``sent``, ``failed`` (every run allowed
+failed, or the channel cannot work), ``escalated`` (sent, not acknowledged in time, passed on
+to the sales leads), ``routed`` (a group alert passed on to people). ``acknowledged_at`` is set
+when someone reads it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,8 +33,10 @@ from bidflow.store.inbox import ACKNOWLEDGED, MESSAGE
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.types import utcnow
 
-# Rows of this channel are the notifier's; others (feed failures for "owners") are not.
+# Rows of this channel are the notifier's to deliver; rows of GROUP_CHANNEL name a group of
+# people ("owners") and are routed to notifier rows for each of them.
 APPRISE = "apprise"
+GROUP_CHANNEL = "default"
 REPLY = "reply"
 ESCALATION = "escalation"
 
@@ -41,18 +48,21 @@ _SIGNATURE = re.compile(r"^\s*--\s*$")
 class AlertStatus(StrEnum):
     PENDING = "pending"
     HELD = "held"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     ESCALATED = "escalated"
+    ROUTED = "routed"
 
 
 def raise_alert(*, session: Session, dedupe_key: str, kind: str, recipient: str, text: str) -> bool:
-    """Queue an alert unless one with the same key exists; True if this call queued it."""
+    """Queue an alert for the group ``recipient`` ("owners") unless one with the same key
+    exists; True if this call queued it. The notifier routes it to the people of the group."""
     row = {
         "dedupe_key": dedupe_key,
         "kind": kind,
         "recipient": recipient,
-        "channel": "default",
+        "channel": GROUP_CHANNEL,
         "status": "pending",
         "text": text,
         "created_at": utcnow(),
@@ -124,36 +134,34 @@ def queue_escalations(
     return queued
 
 
-def alerts_with_status(
-    *, session: Session, status: AlertStatus, limit: int = 500
-) -> Sequence[Alert]:
-    """The notifier's alerts in ``status``, oldest first."""
+def unrouted_group_alerts(*, session: Session, since: datetime) -> Sequence[Alert]:
+    """Group alerts ("owners") raised since ``since`` and not yet routed to people, oldest
+    first. Older ones are history by the time a notifier first sees them, not news."""
     query = (
         select(Alert)
-        .where(Alert.channel == APPRISE, Alert.status == status)
+        .where(
+            Alert.channel == GROUP_CHANNEL,
+            Alert.status == AlertStatus.PENDING,
+            col(Alert.created_at) >= since,
+        )
         .order_by(col(Alert.created_at), col(Alert.id))
-        .limit(limit)
     )
     return session.exec(query).all()
 
 
-def held_by_recipient(*, session: Session) -> dict[str, list[Alert]]:
-    """Alerts held for quiet hours, per recipient, oldest first."""
-    grouped: dict[str, list[Alert]] = defaultdict(list)
-    for alert in alerts_with_status(session=session, status=AlertStatus.HELD, limit=10_000):
-        grouped[alert.recipient].append(alert)
-    return dict(grouped)
-
-
-def mark(
-    *, session: Session, alerts: Sequence[Alert], status: AlertStatus, at: datetime | None = None
-) -> None:
-    """Move ``alerts`` to ``status``; ``sent`` records when."""
-    for alert in alerts:
-        alert.status = status
-        if status is AlertStatus.SENT:
-            alert.sent_at = at or utcnow()
-        session.add(alert)
+def route_group_alert(
+    *, session: Session, alert: Alert, recipients: Sequence[str], now: datetime
+) -> list[str]:
+    """Pass a group alert on to ``recipients`` (one notifier row each, keyed by the group
+    alert, so each person gets it once) and mark it routed; returns the recipients queued."""
+    queued = []
+    for recipient in recipients:
+        key = f"routed:{alert.id}:{_tag(recipient)}"
+        if _insert(session, _row(alert.kind, key, recipient, alert.text, now)):
+            queued.append(recipient)
+    alert.status = AlertStatus.ROUTED
+    session.add(alert)
+    return queued
 
 
 def acknowledge_alert(*, session: Session, alert_id: int, at: datetime | None = None) -> Alert:

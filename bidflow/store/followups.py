@@ -1,5 +1,6 @@
 """Follow-ups in the database: scheduled after a send, stopped as soon as the client answers or
-the proposal moves on, and each due one handed to exactly one drafting worker.
+the proposal moves on, each due one handed to exactly one drafting worker, and its draft
+queued for review (reviewing it: ``bidflow.store.followup_review``).
 
 A follow-up is *due* when its time has come, its proposal is still ``sent`` or ``viewed``, no
 client message about the proposal arrived since the send, and no earlier follow-up of the same
@@ -11,10 +12,11 @@ to the due time it came.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, update
+from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -26,10 +28,16 @@ from bidflow.store.upsert import insert_ignoring_duplicates
 
 SCHEDULED = "scheduled"
 DRAFTING = "drafting"
+QUEUED = "queued"  # drafted, waiting for a reviewer
+APPROVED = "approved"  # waiting for a person to send it on the marketplace
+SENT = "sent"
+REJECTED = "rejected"
 CANCELLED = "cancelled"
-# Follow-ups not finished yet: a reply or a status change cancels them, and while one of them
-# is ahead of a later one, the later one waits (a client never gets two nudges at once).
-IN_PROGRESS: tuple[str, ...] = (SCHEDULED, DRAFTING)
+# Follow-ups not finished yet: a reply or a status change cancels them (a letter drafted or
+# approved but not sent must not go out after the client answered), and while one of them is
+# ahead of a later one, the later one waits (a client never gets two nudges at once).
+IN_PROGRESS: tuple[str, ...] = (SCHEDULED, DRAFTING, QUEUED, APPROVED)
+UNDER_REVIEW: tuple[str, ...] = (QUEUED, APPROVED)
 # While a proposal is sent or viewed the client has not answered: follow-ups may still go out.
 AWAITING_ANSWER: tuple[str, ...] = (ProposalStatus.SENT, ProposalStatus.VIEWED)
 # Message kinds that report what the marketplace saw rather than what the client said; any
@@ -102,8 +110,9 @@ def claim_due_follow_ups(
 def cancel_follow_ups(
     *, session: Session, proposal_id: int, reason: str, at: datetime, actor: str
 ) -> list[int]:
-    """Cancel every unfinished follow-up of a proposal (scheduled, or being drafted: a letter
-    written after the client answered must not go out), one event each; the ids cancelled."""
+    """Cancel every unfinished follow-up of a proposal (scheduled, being drafted, or drafted
+    but not sent: a letter written after the client answered must not go out), one event
+    each; the ids cancelled."""
     statement = (
         update(FollowUp)
         .where(col(FollowUp.proposal_id) == proposal_id, col(FollowUp.status).in_(IN_PROGRESS))
@@ -176,6 +185,95 @@ def follow_ups_of(*, session: Session, proposal_id: int) -> Sequence[FollowUp]:
     return session.exec(query).all()
 
 
+# Drafting: the flow (flows/followups.py) claims, writes the letter outside any transaction,
+# then queues it here; a claim whose worker died is handed back.
+
+
+@dataclass(frozen=True)
+class FollowUpDraft:
+    """A written follow-up letter, what the content checks found, and what writing it cost."""
+
+    text: str
+    model: str
+    offline: bool
+    flags: list[dict[str, str]] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    cost_usd: float = 0.0
+
+
+def queue_follow_up_draft(
+    *, session: Session, follow_up_id: int, claimed_at: datetime, draft: FollowUpDraft, actor: str
+) -> bool:
+    """Store ``draft`` for review (drafting → queued), with a ``queued`` event; False, writing
+    nothing, unless the follow-up is still drafting under the claim made at ``claimed_at``.
+
+    The test is in the UPDATE itself, so a reply that cancelled the follow-up while its letter
+    was being written wins however close it came, and a worker whose stuck claim was handed
+    back (``release_stuck_follow_ups``) cannot overwrite the draft of the worker that took over.
+    """
+    statement = (
+        update(FollowUp)
+        .where(
+            col(FollowUp.id) == follow_up_id,
+            col(FollowUp.status) == DRAFTING,
+            col(FollowUp.claimed_at) == claimed_at,
+        )
+        .values(
+            status=QUEUED,
+            draft_text=draft.text,
+            final_text=None,
+            flags=draft.flags,
+            model=draft.model,
+            offline=draft.offline,
+            tokens_in=draft.tokens_in,
+            tokens_out=draft.tokens_out,
+            tokens_cached=draft.tokens_cached,
+            cost_usd=draft.cost_usd,
+        )
+        .returning(col(FollowUp.proposal_id), col(FollowUp.sequence))
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        return False
+    _expire_loaded(session, [follow_up_id])
+    record_event(
+        session=session,
+        entity=ENTITY,
+        entity_id=follow_up_id,
+        action=QUEUED,
+        actor=actor,
+        data={
+            "proposal_id": row.proposal_id,
+            "sequence": row.sequence,
+            "model": draft.model,
+            "flags": sorted({flag.get("check", "check") for flag in draft.flags}),
+        },
+    )
+    return True
+
+
+def release_follow_up(
+    *, session: Session, follow_up_id: int, claimed_at: datetime, reason: str, actor: str
+) -> bool:
+    """Hand a follow-up this worker could not draft back to ``scheduled``, so a later run tries
+    again; False if it is no longer drafting under this claim."""
+    mine = and_(col(FollowUp.id) == follow_up_id, col(FollowUp.claimed_at) == claimed_at)
+    return bool(_release(session, mine, reason=reason, actor=actor))
+
+
+def release_stuck_follow_ups(
+    *, session: Session, claimed_before: datetime, actor: str
+) -> list[int]:
+    """Hand back to ``scheduled`` every follow-up claimed for drafting before ``claimed_before``
+    (its worker died or lost the database), one ``released`` event each; the ids released."""
+    stale = or_(col(FollowUp.claimed_at).is_(None), col(FollowUp.claimed_at) < claimed_before)
+    reason = f"no draft from the worker that claimed it before {claimed_before:%Y-%m-%d %H:%M} UTC"
+    return _release(session, stale, reason=reason, actor=actor)
+
+
 def _due(now: datetime) -> SelectOfScalar[FollowUp]:
     """Follow-ups due at ``now``, joined to their proposal so every condition is one query."""
     return (
@@ -231,7 +329,7 @@ def _claim(
     statement = (
         update(FollowUp)
         .where(col(FollowUp.id).in_(chosen), col(FollowUp.status) == SCHEDULED)
-        .values(status=DRAFTING)
+        .values(status=DRAFTING, claimed_at=now)
         .returning(col(FollowUp.id))
         .execution_options(synchronize_session=False)
     )
@@ -284,6 +382,29 @@ def _expire_loaded(session: Session, ids: Sequence[int]) -> None:
     for loaded in list(session.identity_map.values()):
         if isinstance(loaded, FollowUp) and loaded.id in wanted:
             session.expire(loaded)
+
+
+def _release(session: Session, condition: Any, *, reason: str, actor: str) -> list[int]:
+    statement = (
+        update(FollowUp)
+        .where(col(FollowUp.status) == DRAFTING, condition)
+        .values(status=SCHEDULED, claimed_at=None)
+        .returning(col(FollowUp.id), col(FollowUp.proposal_id), col(FollowUp.sequence))
+        .execution_options(synchronize_session=False)
+    )
+    released = sorted(session.execute(statement).tuples().all())
+    for follow_up_id, proposal_id, sequence in released:
+        record_event(
+            session=session,
+            entity=ENTITY,
+            entity_id=follow_up_id,
+            action="released",
+            actor=actor,
+            data={"proposal_id": proposal_id, "sequence": sequence, "reason": reason},
+        )
+    ids = [follow_up_id for follow_up_id, _, _ in released]
+    _expire_loaded(session, ids)
+    return ids
 
 
 def _id(follow_up: FollowUp) -> int:

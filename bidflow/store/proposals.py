@@ -15,6 +15,7 @@ from bidflow.lifecycle import check_transition
 from bidflow.models import Bidder, Decision, Job, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.followups import stop_follow_ups_on_status
+from bidflow.store.review_rules import edited_letter, override_reason_for
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.store.versions import record_letter
 from bidflow.types import utcnow
@@ -97,9 +98,7 @@ def edit_text(*, session: Session, proposal_id: int, text: str, actor: str) -> P
         raise TransitionError(
             f"proposal {proposal_id} is {proposal.status}; it can no longer be edited"
         )
-    cleaned = text.strip()
-    if not cleaned:
-        raise TransitionError("the letter is empty; write something or reject the draft")
+    cleaned = edited_letter(text, what="the draft")
     # Recorded before the letter changes, so a history started now begins with what it replaces.
     record_letter(session=session, proposal=proposal, text=cleaned, kind="edited", actor=actor)
     proposal.final_text = cleaned
@@ -216,13 +215,7 @@ def approve(
     """
     proposal = get_proposal(session=session, proposal_id=proposal_id)
     flags = content_flags(proposal)
-    reason = (override_reason or "").strip()
-    if flags and not reason:
-        checks = ", ".join(sorted({flag.get("check", "check") for flag in flags}))
-        raise TransitionError(
-            f"the draft is flagged ({checks}); approve it only with a reason for overriding"
-            " the flags, or reject it"
-        )
+    reason = override_reason_for(flags, override_reason, what="the draft")
     if text is not None and text.strip() != (proposal.final_text or proposal.draft_text):
         edit_text(session=session, proposal_id=proposal_id, text=text, actor=actor)
     proposal = transition(

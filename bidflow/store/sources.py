@@ -14,6 +14,8 @@ from bidflow.types import utcnow
 
 # After this many failed polls in a row a source is reported as failing (and alerted on).
 FAILING_AFTER = 3
+# How early a poll may come and still count as due (see ``is_due``).
+MAX_POLL_SLACK = timedelta(seconds=5)
 
 
 def source_state(*, session: Session, name: str, kind: str) -> SourceState:
@@ -31,8 +33,16 @@ def all_source_states(*, session: Session) -> Sequence[SourceState]:
 
 
 def is_due(state: SourceState | None, every: timedelta, now: datetime) -> bool:
-    """Whether a feed polled every ``every`` should be polled at ``now``."""
-    return state is None or state.last_polled_at is None or state.last_polled_at + every <= now
+    """Whether a source polled every ``every`` should be polled at ``now``.
+
+    A run scheduled every ``every`` starts each poll a little earlier or later than the last
+    one did (scheduler and start-up jitter); without some slack every other run would find its
+    source a few milliseconds short of due and skip it, doubling the wait for news.
+    """
+    if state is None or state.last_polled_at is None:
+        return True
+    slack = min(every / 10, MAX_POLL_SLACK)
+    return state.last_polled_at + every - slack <= now
 
 
 def record_success(

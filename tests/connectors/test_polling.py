@@ -170,3 +170,21 @@ def _wait_until_partly_stored(url: str, count: int, process: subprocess.Popen[by
             return stored
         time.sleep(0.02)
     return -1
+
+
+def test_a_run_a_moment_early_still_polls_a_due_feed(sqlite_url: str, tmp_path: Path) -> None:
+    """Runs every minute start with jitter: a poll 300 ms short of a minute after the last one
+    is due (else every other run would skip it), one 10 s short is not."""
+    (tmp_path / "a.json").write_text("[]")
+    agency = _agency(
+        [{"name": "fast", "kind": "files", "path": "a.json", "poll_every": "1m"}], tmp_path
+    )
+    settings = Settings(home=tmp_path, database_url=sqlite_url)
+    now = utcnow()
+    poll_feed(agency.feeds[0], agency, settings, sqlite_url, now)
+
+    jittered = now + timedelta(seconds=59.7)
+    early = now + timedelta(seconds=50)
+
+    assert [f.name for f in due_feeds(agency, sqlite_url, jittered)] == ["fast"]
+    assert due_feeds(agency, sqlite_url, early) == []

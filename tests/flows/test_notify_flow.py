@@ -1,5 +1,5 @@
 """The notify flow's pass: a reply stored in the database reaches its account manager's webhook
-once, however often the flow runs (it runs every minute)."""
+once, however often the flow runs (it runs every minute), and a failing feed reaches the owner."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bidflow.config import Role
 from bidflow.models import Message
 from bidflow.settings import get_settings
 from bidflow.store.bidders import sync_bidders
+from bidflow.store.sources import FAILING_AFTER, record_failure
 from bidflow.store.users import save_user
 from bidflow.types import utcnow
 from flows.context import flow_context
@@ -21,6 +22,7 @@ from tests.factories import agency_dict, make_job, write_config
 from tests.web.seed import sent_proposal
 
 AM = "alex@agency.test"
+OWNER = "olga@agency.test"
 
 
 def test_a_reply_alerts_its_account_manager_once(
@@ -62,3 +64,28 @@ def test_a_reply_alerts_its_account_manager_once(
         body = str(hook.payloads[0])
         assert "Can we talk tomorrow?" in body and "Booking API" in body
         assert f"{get_settings().web_port}/inbox" in body
+
+
+def test_a_failing_feed_alerts_the_owner_once(
+    bidflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = agency_dict()
+    data["users"] = [{"email": OWNER, "name": "Olga", "role": "owner"}]
+    data["notify"] = {"recipients": [{"email": OWNER, "channels": ["OLGA_HOOK"]}]}
+    context = flow_context(str(write_config(bidflow_home, data)))
+    with webhook() as hook:
+        monkeypatch.setenv("OLGA_HOOK", hook.url())
+        with db.session_scope(context.url) as session:
+            save_user(session=session, email=OWNER, name="Olga", role=Role.OWNER)
+        for _ in range(FAILING_AFTER):
+            with db.session_scope(context.url) as session:
+                record_failure(session=session, name="upwork-rss", kind="rss", error="HTTP 503")
+
+        first = notify_once(context)
+        again = notify_once(context)
+
+        assert (first.queued, first.sent, again.sent) == (1, 1, 0)
+        (payload,) = hook.payloads
+        assert payload["title"] == "Feed failing"
+        assert "Feed 'upwork-rss' has failed 3 polls in a row" in payload["message"]
+        assert payload["message"].endswith(f"{get_settings().web_port}/sources")

@@ -27,6 +27,7 @@ from bidflow.types import utcnow
 from web.auth import SenderDep, SignedIn, UserDep
 from web.cards import build_card
 from web.deps import SessionDep
+from web.followup_cards import queue_follow_up_cards
 from web.templating import templates
 
 router = APIRouter(tags=["queue"])
@@ -116,6 +117,14 @@ def queue_page(
     ]
     context = {
         "cards": cards,
+        "follow_ups": queue_follow_up_cards(
+            session,
+            own_bidder=own,
+            bidder=filters.bidder,
+            source=filters.source,
+            flag=filters.flag,
+            now=now,
+        ),
         "filters": filters,
         "facets": review_facets(session=session, bidder_id=own),
         "choose_bidder": own is None,  # a bidder's queue holds only their own proposals

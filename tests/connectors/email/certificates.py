@@ -49,7 +49,15 @@ def make_certificate(directory: Path) -> ServerCertificate:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    paths = ServerCertificate(directory / "imap-cert.pem", directory / "imap-key.pem")
+    return write_pem(
+        ServerCertificate(directory / "imap-cert.pem", directory / "imap-key.pem"), certificate, key
+    )
+
+
+def write_pem(
+    paths: ServerCertificate, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey
+) -> ServerCertificate:
+    """Write ``certificate`` and its unencrypted ``key`` as PEM files at ``paths``."""
     paths.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     paths.key.write_bytes(
         key.private_bytes(

@@ -1,21 +1,21 @@
 """A seeded agency for alert tests: bidders Ana and Ben with a sent proposal each, an account
 manager for Ana, one for every client, a sales lead and an owner, and a notifier whose
-channels point at real local receivers."""
+channels point at real local receivers (or, through a local proxy, at faked chat services)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bidflow.config import Role
 from bidflow.config.notify import NotifyConfig
 from bidflow.db import session_scope
-from bidflow.models import Bidder, Message
+from bidflow.models import Alert, Bidder, Event, Message
+from bidflow.store.sources import record_failure
 from bidflow.store.users import save_user
 from connectors.notify import Notifier, RunSummary, run_notifier
 from tests.factories import make_job
@@ -40,12 +40,15 @@ class Agency:
     sleeps: list[float] = field(default_factory=list)
     _messages: int = 0
 
-    def notifier(self, config: dict[str, Any], environ: dict[str, str]) -> Notifier:
+    def notifier(
+        self, config: dict[str, Any], environ: dict[str, str], **overrides: Any
+    ) -> Notifier:
+        """A notifier whose waits are only noted (``sleeps``), not slept."""
+        settings: dict[str, Any] = {"sleep": self.sleeps.append, "environ": environ}
         return Notifier(
             config=NotifyConfig.model_validate(config),
             desk_url="https://desk.agency.test",
-            sleep=self.sleeps.append,
-            environ=environ,
+            **settings | overrides,
         )
 
     def reply(self, bidder: str, body: str, *, at: datetime, source: str = "upwork-api") -> int:
@@ -67,8 +70,29 @@ class Agency:
             return message.id
 
     def run(self, notifier: Notifier, now: datetime) -> RunSummary:
+        return run_notifier(url=self.url, notifier=notifier, now=now)
+
+    def fail_feed(self, name: str, *, polls: int, at: datetime) -> None:
+        """``polls`` failed polls of feed ``name`` in a row, as the poller records them."""
+        for _ in range(polls):
+            with session_scope(self.url) as session:
+                record_failure(
+                    session=session, name=name, kind="rss", error="HTTP 503 from feeds.test", now=at
+                )
+                # The alert is stamped with the wall clock; these tests live at T0.
+                for alert in session.exec(select(Alert).where(col(Alert.created_at) > at)):
+                    alert.created_at = at
+                    session.add(alert)
+
+    def alerts(self) -> list[Alert]:
+        """Every alert row, oldest first."""
         with session_scope(self.url) as session:
-            return run_notifier(session=session, notifier=notifier, now=now)
+            return list(session.exec(select(Alert).order_by(col(Alert.id))).all())
+
+    def events(self, action: str) -> list[Event]:
+        with session_scope(self.url) as session:
+            query = select(Event).where(Event.action == action).order_by(col(Event.id))
+            return list(session.exec(query).all())
 
 
 def _sent_proposal(session: Session, bidder: Bidder, title: str) -> int:
@@ -76,8 +100,13 @@ def _sent_proposal(session: Session, bidder: Bidder, title: str) -> int:
 
 
 @pytest.fixture
-def agency(sqlite_url: str) -> Iterator[Agency]:
-    with session_scope(sqlite_url) as session:
+def agency(sqlite_url: str) -> Agency:
+    return seed_agency(sqlite_url)
+
+
+def seed_agency(url: str) -> Agency:
+    """Bidders Ana and Ben with a sent proposal each, and the team, in the database at ``url``."""
+    with session_scope(url) as session:
         ana = Bidder(name="Ana", title="Python engineer", hourly_rate=60)
         ben = Bidder(name="Ben", title="Shopify developer", hourly_rate=50)
         session.add_all([ana, ben])
@@ -96,7 +125,7 @@ def agency(sqlite_url: str) -> Iterator[Agency]:
             "Ana": _sent_proposal(session, ana, ANA_JOB),
             "Ben": _sent_proposal(session, ben, BEN_JOB),
         }
-    yield Agency(sqlite_url, proposals)
+    return Agency(url, proposals)
 
 
 def recipients(**channels: str) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ def test_defaults_escalate_after_15_minutes_and_digest_in_one_message() -> None:
     config = NotifyConfig.model_validate({"recipients": [PERSON]})
     assert config.escalate_after == timedelta(minutes=15)
     assert config.digest.mode is DigestMode.ONE_MESSAGE
+    assert (config.retry.attempts, config.retry.runs) == (4, 7)
     assert config.recipient("ANA@agency.test") is not None
 
 
@@ -68,6 +69,7 @@ def test_a_malformed_variable_name_is_refused() -> None:
         ({"escalate_after": "0s"}, "escalate_after must be a positive duration"),
         ({"escalate_after": "soon"}, "is not a duration"),
         ({"retry": {"backoff": "10s", "max_wait": "1s"}}, "at most max_wait"),
+        ({"retry": {"runs": 0}}, "greater than or equal to 1"),
         ({"digest": "weekly"}, "'one_message' or 'each'"),
         ({"recipients": [{**PERSON, "phone": "123"}]}, "Extra inputs are not permitted"),
     ],

@@ -139,7 +139,7 @@ def test_a_failing_channel_is_retried_with_growing_waits_then_succeeds(agency: A
         assert alert.status == "sent"
 
 
-def test_a_channel_failing_every_try_marks_the_alert_failed_with_the_error(
+def test_a_channel_failing_every_try_of_a_run_leaves_the_alert_to_the_next_run(
     agency: Agency,
 ) -> None:
     config = {"recipients": recipients(ANA_AM="HOOK"), "retry": {"attempts": 3}}
@@ -150,11 +150,13 @@ def test_a_channel_failing_every_try_marks_the_alert_failed_with_the_error(
         summary = agency.run(notifier, T0)
 
         assert len(hook.payloads) == 3
-        assert (summary.sent, summary.failed) == (0, 1)
+        assert (summary.sent, summary.retrying, summary.failed) == (0, 1, 0)
         (alert,) = _alerts(agency)
-        assert alert.status == "failed"
+        assert (alert.status, alert.attempts) == ("pending", 1)
+        assert alert.next_attempt_at == T0 + timedelta(minutes=1)
+        assert alert.last_error is not None and "500" in alert.last_error
         with session_scope(agency.url) as session:
-            event = session.exec(select(Event).where(Event.action == "alert_failed")).one()
+            event = session.exec(select(Event).where(Event.action == "alert_retrying")).one()
         assert "500" in event.data["errors"]["HOOK"]
 
 

@@ -1,10 +1,10 @@
-"""Who a reply alerts, and who an unacknowledged one escalates to."""
+"""Who a reply alerts, who an unacknowledged one escalates to, and who hears of a failing feed."""
 
 from __future__ import annotations
 
 from bidflow.config import Role
 from bidflow.models import User
-from rules.alert_routing import escalation_recipients, reply_recipients
+from rules.alert_routing import escalation_recipients, owner_recipients, reply_recipients
 
 ANA, BEN = 1, 2
 
@@ -52,3 +52,9 @@ def test_escalation_skips_whoever_already_has_the_reply() -> None:
     assert escalation_recipients(TEAM, reachable=EVERYONE, already_told=["lead@x.test"]) == [
         "owner@x.test"
     ]
+
+
+def test_alerts_for_the_owners_go_to_reachable_owners_else_the_leads() -> None:
+    assert owner_recipients(TEAM, reachable=EVERYONE) == ["owner@x.test"]
+    assert owner_recipients(TEAM, reachable=["ana-am@x.test", "LEAD@x.test"]) == ["lead@x.test"]
+    assert owner_recipients(TEAM, reachable=["ana-am@x.test", "any-am@x.test"]) == []

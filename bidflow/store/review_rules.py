@@ -1,0 +1,31 @@
+"""What every reviewed letter (a proposal or a follow-up) must satisfy before it changes: an
+edit leaves a letter, and a flagged letter is approved only with a reason for overriding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bidflow.errors import TransitionError
+
+
+def edited_letter(text: str, *, what: str) -> str:
+    """``text`` trimmed; refused when nothing is left (``what``: "the draft", "the follow-up")."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise TransitionError(f"the letter is empty; write something or reject {what}")
+    return cleaned
+
+
+def override_reason_for(
+    flags: Sequence[dict[str, str]], override_reason: str | None, *, what: str
+) -> str:
+    """The reviewer's reason for approving despite ``flags``; refused when flags block and no
+    reason was given, naming the checks that flagged ``what``."""
+    reason = (override_reason or "").strip()
+    if flags and not reason:
+        checks = ", ".join(sorted({flag.get("check", "check") for flag in flags}))
+        raise TransitionError(
+            f"{what} is flagged ({checks}); approve it only with a reason for overriding"
+            " the flags, or reject it"
+        )
+    return reason
