@@ -71,7 +71,10 @@ class Verdict:
     replies_b: int
     difference: float  # reply rate of b minus reply rate of a
     p_value: float | None  # two-sided two-proportion z-test; None when it cannot be computed
-    text: str  # "B beats A, 95% confidence" / "not enough data yet: about N more sends needed"
+    # "<b> beats <a>, 95% confidence" (variant names) / "not enough data yet: about N more sends
+    # needed" / "no clear difference after N sends" (past the planned size: they reply alike)
+    text: str
+    more_sends_needed: int = 0  # N of "not enough data yet", over both variants; 0 otherwise
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,15 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from analytics.conversion import conversion_by_bidder
-from bidflow.models import Bidder, Decision, Event, Proposal, ProposalStatus
+from analytics.event_queries import proposal_history
+from analytics.funnel_spec import STAGES as REPORT_STAGES
+from analytics.funnel_spec import Window
+from analytics.triage_queries import triage_by_bidder
+from analytics.week_rows import week_rows
+from bidflow.models import Bidder
 
-STAGES: tuple[str, ...] = (
-    "seen",
-    "passed",
-    "drafted",
-    "approved",
-    "sent",
-    "viewed",
-    "replied",
-    "hired",
-)
+# The Reports page's stages: the report's, without the interview (the page predates it).
+STAGES: tuple[str, ...] = tuple(stage for stage in REPORT_STAGES if stage != "interviewed")
 # Each rate: (name, numerator stage, denominator stage).
 RATES: tuple[tuple[str, str, str], ...] = (
     ("pass_rate", "passed", "seen"),
@@ -41,18 +37,7 @@ RATES: tuple[tuple[str, str, str], ...] = (
 COLUMNS: tuple[str, ...] = ("bidder", *STAGES, *(name for name, _, _ in RATES), "llm_cost_usd")
 TOTAL = "All bidders"
 
-# A client who replied, interviewed or hired has read the proposal, even when the marketplace
-# never reported the view on its own.
-_SHOWS_A_VIEW = tuple(
-    s.value
-    for s in (
-        ProposalStatus.VIEWED,
-        ProposalStatus.REPLIED,
-        ProposalStatus.INTERVIEWING,
-        ProposalStatus.OFFER,
-        ProposalStatus.HIRED,
-    )
-)
+_PROPOSAL_COLUMNS = STAGES[2:]  # the rest come from triage
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # Spreadsheets run a cell starting with one of these as a formula; names come from the config.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -113,15 +98,22 @@ def weekly_funnel(*, session: Session, week: IsoWeek, timezone: str) -> pd.DataF
     """One row per bidder (every bidder, zeros included) with each stage's count, the rates
     and the LLM cost of the week's drafts, then a total row named ``TOTAL``.
 
-    A proposal counts in a stage when an event put it there during the week (see
-    ``analytics.conversion``); a job counts as seen and passed for a bidder when it was
-    triaged for them during the week.
+    Counted like the weekly report (``analytics.funnel_spec``): a proposal counts in a stage
+    once, in the week the log first shows it there (a reply without a recorded view shows the
+    view); a job counts as seen and passed for a bidder when it was triaged for them in the week.
+    The rates here are the week's counts over each other, as the page has always shown them.
     """
     since, until = week.bounds(timezone)
-    table = conversion_by_bidder(session=session, since=since, until=until).set_index("bidder")
-    table = table.join(_triage_counts(session, since, until), how="left")
-    table = table.join(_viewed_counts(session, since, until), how="left")
-    table = table[[*STAGES, "llm_cost_usd"]].fillna(0)
+    window = Window(since, until, now=until)  # a week's activity needs nothing after it
+    rows = week_rows(proposal_history(session, since, until), window)
+    counted = rows.groupby("bidder_id")[[*_PROPOSAL_COLUMNS, "llm_cost_usd"]].sum()
+    triage = triage_by_bidder(session, window).set_index("bidder_id")
+    bidders = session.execute(select(col(Bidder.id), col(Bidder.name))).all()
+    table = pd.DataFrame(
+        [(int(bidder_id), str(name)) for bidder_id, name in bidders], columns=["id", "bidder"]
+    ).set_index("id")
+    table = table.join(triage[["seen", "passed"]]).join(counted).sort_values("bidder")
+    table = table.set_index("bidder")[[*STAGES, "llm_cost_usd"]].fillna(0)
     table.loc[TOTAL] = table.sum()
     table[list(STAGES)] = table[list(STAGES)].astype(int)
     table["llm_cost_usd"] = table["llm_cost_usd"].astype(float).round(4)
@@ -148,38 +140,6 @@ def funnel_csv(table: pd.DataFrame) -> str:
     safe = table.assign(bidder=table["bidder"].map(_defuse))
     text: str = safe.to_csv(index=False, lineterminator="\r\n")
     return text
-
-
-def _triage_counts(session: Session, since: datetime, until: datetime) -> pd.DataFrame:
-    """Per bidder name: ``seen`` (jobs triaged for them) and ``passed`` (jobs that passed)."""
-    query = (
-        select(col(Bidder.name), col(Decision.passed))
-        .select_from(Decision)
-        .join(Bidder, col(Bidder.id) == col(Decision.bidder_id))
-        .where(col(Decision.decided_at) >= since, col(Decision.decided_at) < until)
-    )
-    rows = pd.DataFrame(session.execute(query).all(), columns=["bidder", "passed"])
-    rows["passed"] = rows["passed"].astype(bool)
-    return rows.groupby("bidder").agg(seen=("passed", "size"), passed=("passed", "sum"))
-
-
-def _viewed_counts(session: Session, since: datetime, until: datetime) -> pd.DataFrame:
-    """Per bidder name: proposals a client viewed (or answered, which shows a view) in the week."""
-    query = (
-        select(col(Proposal.id), col(Bidder.name))
-        .select_from(Event)
-        .join(Proposal, col(Proposal.id) == col(Event.entity_id))
-        .join(Bidder, col(Bidder.id) == col(Proposal.bidder_id))
-        .where(
-            col(Event.entity) == "proposal",
-            col(Event.action).in_(_SHOWS_A_VIEW),
-            col(Event.at) >= since,
-            col(Event.at) < until,
-        )
-    )
-    rows = pd.DataFrame(session.execute(query).all(), columns=["proposal", "bidder"])
-    viewed = rows.drop_duplicates("proposal").groupby("bidder").size()
-    return viewed.rename("viewed").to_frame()
 
 
 def _defuse(name: object) -> str:

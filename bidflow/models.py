@@ -135,7 +135,10 @@ class Bidder(SQLModel, table=True):
 class Decision(SQLModel, table=True):
     """Triage of one job for one bidder: passed or not, its score, and a reason per rule."""
 
-    __table_args__ = (UniqueConstraint("job_id", "bidder_id", name="uq_decision_job_bidder"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "bidder_id", name="uq_decision_job_bidder"),
+        Index("ix_decision_decided_at", "decided_at"),  # reports count a week's triage
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="job.id", index=True)
@@ -310,7 +313,12 @@ class User(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """An append-only record of something that happened; reports are computed from these."""
 
-    __table_args__ = (Index("ix_event_entity", "entity", "entity_id"), Index("ix_event_at", "at"))
+    __table_args__ = (
+        Index("ix_event_entity", "entity", "entity_id"),
+        Index("ix_event_at", "at"),
+        # Every event of a set of proposals without reading table rows (analytics.report).
+        Index("ix_event_entity_history", "entity", "entity_id", "at", "action"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=32)
@@ -319,3 +327,23 @@ class Event(SQLModel, table=True):
     actor: str = Field(max_length=255)
     at: datetime = _when(default_factory=utcnow)
     data: dict[str, Any] = _json(default_factory=dict)
+
+
+class FlowRunRecord(SQLModel, table=True):
+    """How one flow run ended, written by the flows' state hooks (``flows/run_health.py``):
+    ``bidflow status`` shows each flow's last run, and a run of failures alerts the owners.
+    Rows are pruned as new ones are written (``bidflow/store/flow_runs.py``)."""
+
+    __table_args__ = (Index("ix_flowrunrecord_flow_id", "flow", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow: str = Field(max_length=64)
+    run_id: str = Field(max_length=36, unique=True)  # Prefect's flow run id
+    started_at: datetime = _when()
+    finished_at: datetime = _when()
+    state: str = Field(max_length=32)  # Completed | Failed | Crashed
+    summary: str | None = Field(default=None, sa_type=Text)  # the run's one summary line
+    error: str | None = Field(default=None, sa_type=Text)
+    # Carried from row to row, so a run of failures survives pruning of its first rows.
+    failures_in_row: int = 0  # this run and the failed runs of the flow right before it
+    failing_since: datetime | None = _when(default=None)  # when the first of them started

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,17 @@ class Settings(BaseSettings):
         description="Name of the Prefect global concurrency limit shared by every worker's LLM"
         " calls; empty: bound each process only.",
     )
+    upwork_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Upwork API requests in flight at once across all workers, in flow runs"
+        " (Prefect global concurrency limit; each process also spaces its own requests).",
+    )
+    upwork_concurrency_limit: str = Field(
+        default="bidflow-upwork",
+        description="Name of the Prefect global concurrency limit shared by every worker's"
+        " Upwork API requests; empty: only each process's own rate limiter applies.",
+    )
     llm_max_attempts: int = Field(
         default=4,
         ge=1,
@@ -102,6 +114,22 @@ class Settings(BaseSettings):
     )
     timezone: TimezoneName = Field(
         default="UTC", description="Agency timezone (IANA name) for days, weeks and quiet hours."
+    )
+    # The weekly report's email (config `reports:`); the server and its password are per
+    # machine and secret, so they are settings, never part of the agency config.
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that emails the weekly report, e.g. smtp.agency.test.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), ssl (implicit TLS, port 465) or none (local relays).",
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login; unset: no login.")
+    smtp_password: str | None = Field(default=None, repr=False, description="SMTP password.")
+    smtp_from: str | None = Field(
+        default=None, description="Sender address of the report, e.g. reports@agency.test."
     )
 
     @field_validator("home", mode="after")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 
 from bidflow.settings import Settings
 from connectors.llm_openai import OpenAIDrafter
@@ -73,8 +74,14 @@ async def draft_all(
             on_done(result)
         return result
 
+    # A drafter bound by a global limit takes the batch's slots in one go (see GlobalLimit).
+    reserve: Callable[[int], AbstractAsyncContextManager[None]] | None = getattr(
+        drafter, "reserve", None
+    )
+    batch = reserve(min(concurrency, len(requests))) if reserve else nullcontext()
     try:
-        return list(await asyncio.gather(*(one(request) for request in requests)))
+        async with batch:
+            return list(await asyncio.gather(*(one(request) for request in requests)))
     finally:
         close: Callable[[], Awaitable[None]] | None = getattr(drafter, "aclose", None)
         if close is not None:

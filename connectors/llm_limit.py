@@ -16,6 +16,8 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency
 from prefect.context import FlowRunContext
 
+from connectors.global_limit import LEASE_S
+
 log = logging.getLogger("bidflow.llm")
 
 
@@ -27,24 +29,53 @@ class GlobalLimit:
         self.slots = slots
         self.state: Literal["unknown", "on", "off"] = "unknown" if name else "off"
         self._ensuring: asyncio.Lock | None = None
+        self._reserved = False  # a batch holds slots for every request made inside it
+
+    @asynccontextmanager
+    async def reserve(self, count: int) -> AsyncIterator[None]:
+        """Hold ``count`` slots (at most the limit's size) for a whole batch of requests, taken
+        in one call; the requests inside take none of their own. A slot per request costs two
+        API calls per letter — seconds per batch on a busy Prefect server."""
+        if self._reserved or count < 1:
+            yield
+            return
+        async with self._held(min(count, self.slots)) as held:
+            self._reserved = held
+            try:
+                yield
+            finally:
+                self._reserved = False
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot of the limit while the body runs, when the limit is usable."""
+        """Hold one slot of the limit while the body runs, when the limit is usable (and no
+        batch reservation already holds slots for it)."""
+        if self._reserved:
+            yield
+            return
+        async with self._held(1):
+            yield
+
+    @asynccontextmanager
+    async def _held(self, occupy: int) -> AsyncIterator[bool]:
+        """Hold ``occupy`` slots while the body runs; yields whether slots are held."""
+        held = False
         async with AsyncExitStack() as stack:
             if await self._usable():
                 try:
                     await stack.enter_async_context(
                         concurrency(
                             self.name,
-                            occupy=1,
+                            occupy=occupy,
+                            lease_duration=LEASE_S,  # a killed worker's slots come back soon
                             strict=True,  # a deleted limit is an error: we fall back
                             raise_on_lease_renewal_failure=False,  # a draft outlives a hiccup
                         )
                     )
+                    held = True
                 except Exception as exc:  # the Prefect API failed: drafting goes on without it
                     self._off(f"acquiring a slot failed ({type(exc).__name__}: {exc})")
-            yield
+            yield held
 
     async def _usable(self) -> bool:
         if self.state == "unknown":

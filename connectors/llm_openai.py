@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import openai
@@ -39,6 +40,10 @@ class OpenAIDrafter:
         self._settings = settings
         self._rng = rng or random.Random()
         self._client: openai.AsyncOpenAI | None = None
+
+    def reserve(self, count: int) -> AbstractAsyncContextManager[None]:
+        """Hold the global limit's slots for a batch of ``count`` requests at once."""
+        return self.limit.reserve(count)
 
     def _connect(self) -> openai.AsyncOpenAI:
         # Made on first use, inside the event loop that uses its connections; ``aclose`` ends

@@ -47,7 +47,9 @@ class MalformedReply(LLMError):
 class Drafter(Protocol):
     """Writes one letter for a request; may raise on failure (callers fall back to offline).
 
-    A drafter that holds connections also has ``async aclose()``; ``draft_all`` calls it.
+    A drafter that holds connections also has ``async aclose()``; ``draft_all`` calls it. One
+    bound by a shared limit also has ``reserve(count)``, an async context manager holding the
+    limit's slots for a whole batch; ``draft_all`` enters it around the batch.
     """
 
     model: str

@@ -41,7 +41,7 @@ ALERTING_KINDS = frozenset({"reply"})
 # A reply (or a feed alert) older than this when first seen is history (a backfill), not news.
 LOOKBACK = timedelta(days=1)
 # Titles of alerts about bidflow itself, by kind; our own words, like every title.
-NOTICE_TITLES = {"source_failing": "Feed failing"}
+NOTICE_TITLES = {"source_failing": "Feed failing", "flow_failing": "Flow failing"}
 _STORED = Style("text", chat=False)  # the text an alert row keeps, for the record
 
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import perf_counter
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from bidflow import db
@@ -23,7 +24,9 @@ from connectors.llm import DraftResult, draft_all, drafter_for
 from connectors.llm_cost import cost_usd
 from flows.context import FlowContext, flow_context
 from flows.draft_plan import PlannedDraft, plan_drafts, prepare_drafts
+from flows.drafting_lock import sqlite_drafting_lock
 from flows.progress import report
+from flows.run_health import summarise, tracked
 from rules.content import DraftContent, check_draft
 from rules.guardrails import queue_within_guardrails, unchecked_client_flag
 
@@ -45,15 +48,22 @@ class DraftSummary:
 Claim = Callable[[Sequence[int]], list[int]]
 
 
+def _claim_nothing(_ids: Sequence[int]) -> list[int]:
+    return []
+
+
 @contextmanager
 def _draft_claims(url: str) -> Iterator[Claim]:
     """Claims on routed decisions that last the whole run, LLM calls included, so concurrent
     workers draft different jobs (PostgreSQL session advisory locks on a connection held open
-    outside any transaction). SQLite has one writer at a time and no such locks: every
-    decision is "claimed", and a job two processes both drafted is queued once, by its key."""
+    outside any transaction). SQLite has no such locks: one drafting run at a time holds a
+    lock file beside the database (SQLite lives on one machine), and claims every decision."""
     engine = db.get_engine(url)
     if engine.dialect.name != "postgresql":
-        yield list
+        with sqlite_drafting_lock(engine.url.database) as held:
+            # Another run on this machine holds the database's drafting: claim nothing, so
+            # no letter is paid for twice; the next run drafts what is left.
+            yield list if held else _claim_nothing
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         try:
@@ -87,56 +97,67 @@ def _draft_and_queue(
     now: datetime | None,
 ) -> None:
     done = 0
+    by_key = {item.request.key: item for item in planned}
 
-    def progress(_: DraftResult) -> None:
+    def queue_as_it_arrives(result: DraftResult) -> None:
+        # A letter joins the review queue the moment it is written, not when the batch's
+        # slowest one is: the first minutes after a posting decide whether it is read.
         nonlocal done
+        _queue(context, by_key[result.key], result, summary, now)
         done += 1
         report("draft", done, len(planned))
 
     # The LLM calls run outside any transaction; each result is queued in its own.
-    results = asyncio.run(
+    asyncio.run(
         draft_all(
             [item.request for item in planned],
             drafter_for(context.settings),
             concurrency=context.settings.llm_concurrency,
-            on_done=progress,
+            on_done=queue_as_it_arrives,
         )
     )
-    by_key = {item.request.key: item for item in planned}
-    for result in results:
-        item = by_key[result.key]
-        proposal = draft_proposal(item, result, context)
-        # One transaction per proposal: it locks one bidder, then re-checks every guardrail.
-        with db.session_scope(context.url, write=True) as session:
-            outcome = queue_within_guardrails(
+
+
+def _queue(
+    context: FlowContext,
+    item: PlannedDraft,
+    result: DraftResult,
+    summary: DraftSummary,
+    now: datetime | None,
+) -> None:
+    """Queue one written letter within the guardrails (or park it), counting what happened."""
+    proposal = draft_proposal(item, result, context)
+    # One transaction per proposal: it locks one bidder, then re-checks every guardrail.
+    with db.session_scope(context.url, write=True) as session:
+        outcome = queue_within_guardrails(
+            session=session,
+            decision=item.decision,
+            job=item.job,
+            bidder=item.bidder,
+            agency=context.agency,
+            proposal=proposal,
+            actor=ACTOR,
+            now=now,
+        )
+        if isinstance(outcome, Proposal):
+            # The first version lands with the proposal: never one without the other.
+            record_letter(
                 session=session,
-                decision=item.decision,
-                job=item.job,
-                bidder=item.bidder,
-                agency=context.agency,
-                proposal=proposal,
+                proposal=outcome,
+                text=outcome.draft_text,
+                kind="draft",
                 actor=ACTOR,
-                now=now,
+                model=outcome.model,
+                flags=list(outcome.flags),
             )
-            if isinstance(outcome, Proposal):
-                # The first version lands with the proposal: never one without the other.
-                record_letter(
-                    session=session,
-                    proposal=outcome,
-                    text=outcome.draft_text,
-                    kind="draft",
-                    actor=ACTOR,
-                    model=outcome.model,
-                    flags=list(outcome.flags),
-                )
-        if outcome is None:
-            continue  # drafted by another worker meanwhile (SQLite has no draft claims)
-        if isinstance(outcome, str):
-            summary.parked[item.bidder.name] += 1  # a concurrent worker took the room
-            continue
-        summary.drafted[item.bidder.name] += 1
-        summary.offline += int(result.offline)
-        summary.llm_failures += int(result.error is not None)
+    if outcome is None:
+        return  # drafted by another worker meanwhile
+    if isinstance(outcome, str):
+        summary.parked[item.bidder.name] += 1  # a concurrent worker took the room
+        return
+    summary.drafted[item.bidder.name] += 1
+    summary.offline += int(result.offline)
+    summary.llm_failures += int(result.error is not None)
 
 
 def draft_proposal(item: PlannedDraft, result: DraftResult, context: FlowContext) -> Proposal:
@@ -176,17 +197,20 @@ def draft_task(context: FlowContext) -> DraftSummary:
     return draft_backlog(context)
 
 
+@tracked
 @flow(name="draft")
 def draft_flow(config_path: str | None = None) -> DraftSummary:
     """Draft letters for routed jobs into the review queue; nothing is ever sent."""
+    started = perf_counter()
     summary = draft_task(flow_context(config_path))
-    logger = get_run_logger()
-    logger.info(
-        "draft: %d queued (%d offline, %d LLM failures), %d parked by guardrails, %d expired",
-        sum(summary.drafted.values()),
-        summary.offline,
-        summary.llm_failures,
-        sum(summary.parked.values()),
-        summary.expired,
+    queued, parked = sum(summary.drafted.values()), sum(summary.parked.values())
+    summarise(
+        "draft",
+        took_in=f"{queued + parked + summary.expired} routed jobs",
+        gave_out=f"{queued} drafts queued",
+        errors=summary.llm_failures,  # each still got the offline letter, flagged
+        started=started,
+        details=f"{summary.offline} offline, {parked} parked by guardrails,"
+        f" {summary.expired} expired",
     )
     return summary

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from bidflow import db
@@ -20,6 +20,7 @@ from bidflow.store.followups import release_stuck_follow_ups
 from bidflow.types import utcnow
 from flows.context import FlowContext, flow_context
 from flows.followup_batch import ACTOR, BATCH_SIZE, BatchResult, draft_batch
+from flows.run_health import summarise, tracked
 
 # A batch's LLM calls take minutes at worst (timeouts × tries over the batch, a few at a time);
 # a follow-up still drafting after an hour has lost its worker. Handing it back twice is
@@ -91,19 +92,19 @@ def batch_task(context: FlowContext, now: datetime, size: int) -> BatchResult:
     return draft_batch(context, now=now, size=size)
 
 
+@tracked
 @flow(name="followups")
 def followups_flow(config_path: str | None = None) -> FollowUpRun:
     """Draft due follow-ups into the review queue."""
+    started = time.perf_counter()
     run = draft_due_follow_ups(flow_context(config_path), run_batch=batch_task)
-    get_run_logger().info(
-        "followups: %d claimed, %d queued (%d offline), %d dropped, %d failed,"
-        " %d recovered from stuck drafting, %.1f s",
-        run.claimed,
-        run.queued,
-        run.offline,
-        run.dropped,
-        run.failed,
-        run.recovered,
-        run.seconds,
+    summarise(
+        "followups",
+        took_in=f"{run.claimed} due follow-ups",
+        gave_out=f"{run.queued} drafts queued",
+        errors=run.failed,
+        started=started,
+        details=f"{run.offline} offline, {run.dropped} dropped,"
+        f" {run.recovered} recovered from stuck drafting",
     )
     return run

@@ -18,11 +18,22 @@ from connectors.inbox.polling import InboxSummary, due_inbox_sources, poll_inbox
 from connectors.notify import RunSummary
 from flows.context import FlowContext, flow_context
 from flows.notify import notify_once
+from flows.retries import INBOX_BACKOFF, INBOX_RETRIES, JITTER, inbox_retried_in_run, will_retry
+from flows.run_health import summarise, tracked
 
 
-@task(name="poll-inbox", cache_policy=NO_CACHE)
+@task(
+    name="poll-inbox",
+    cache_policy=NO_CACHE,
+    retries=INBOX_RETRIES,
+    retry_delay_seconds=INBOX_BACKOFF,
+    retry_jitter_factor=JITTER,
+)
 def poll_inbox_task(context: FlowContext, entry: InboxSourceConfig) -> InboxSummary:
-    summary = poll_inbox(entry, context.agency, context.settings, context.url, utcnow())
+    retrying = will_retry() and inbox_retried_in_run(entry)
+    summary = poll_inbox(
+        entry, context.agency, context.settings, context.url, utcnow(), retrying=retrying
+    )
     logger = get_run_logger()
     for problem in summary.problems[:50]:
         logger.warning(problem)
@@ -36,6 +47,7 @@ def alert_task(context: FlowContext) -> RunSummary:
     return notify_once(context)
 
 
+@tracked
 @flow(name="inbox")
 def inbox_flow(config_path: str | None = None, only_due: bool = True) -> list[InboxSummary]:
     """Poll the inbox sources (``only_due``: those whose interval has passed), then send the
@@ -46,17 +58,14 @@ def inbox_flow(config_path: str | None = None, only_due: bool = True) -> list[In
     futures = [poll_inbox_task.submit(context, entry) for entry in entries]
     summaries = [future.result() for future in futures]
     alerts = alert_task(context)
-    get_run_logger().info(
-        "inbox: %d sources, %d read, %d new, %d matched, %d unmatched, %d problems,"
-        " %d failed; %d alerts sent; %.1f s",
-        len(summaries),
-        sum(s.fetched for s in summaries),
-        sum(s.new for s in summaries),
-        sum(s.matched for s in summaries),
-        sum(s.unmatched for s in summaries),
-        sum(len(s.problems) for s in summaries),
-        sum(1 for s in summaries if s.error),
-        alerts.sent,
-        perf_counter() - started,
+    summarise(
+        "inbox",
+        took_in=f"{len(summaries)} sources",
+        gave_out=f"{sum(s.new for s in summaries)} new messages",
+        errors=sum(1 for s in summaries if s.error),
+        started=started,
+        details=f"{sum(s.fetched for s in summaries)} read, {sum(s.matched for s in summaries)}"
+        f" matched, {sum(s.unmatched for s in summaries)} unmatched,"
+        f" {sum(len(s.problems) for s in summaries)} problems, {alerts.sent} alerts sent",
     )
     return summaries

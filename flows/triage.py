@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from time import perf_counter
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session
 
@@ -16,6 +17,7 @@ from bidflow.store.proposals import clients_bid_for
 from bidflow.types import utcnow
 from flows.context import FlowContext, flow_context
 from flows.progress import report
+from flows.run_health import summarise, tracked
 from rules.guardrails import bidder_capacity
 from rules.triage import triage_jobs
 
@@ -76,11 +78,18 @@ def triage_task(context: FlowContext) -> TriageSummary:
     return triage_backlog(context)
 
 
+@tracked
 @flow(name="triage")
 def triage_flow(config_path: str | None = None) -> TriageSummary:
     """Triage every untriaged job."""
+    started = perf_counter()
     summary = triage_task(flow_context(config_path))
-    get_run_logger().info(
-        "triage: %d jobs, %d passed, %d routed", summary.jobs, summary.passed, summary.routed
+    summarise(
+        "triage",
+        took_in=f"{summary.jobs} jobs",
+        gave_out=f"{summary.routed} routed",
+        errors=0,
+        started=started,
+        details=f"{summary.passed} passed",
     )
     return summary

@@ -1,4 +1,4 @@
-"""``bidflow run`` and ``bidflow report``: the cycle once, and the conversion table."""
+"""``bidflow run``: the cycle once (``bidflow report`` lives in ``report_commands``)."""
 
 from __future__ import annotations
 
@@ -23,21 +23,4 @@ def run(config_path: Path | None, verbose: bool) -> None:
     click.echo(f"Review the queue: {settings.review_url}  (start it with `bidflow web`)")
 
 
-@click.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Agency config.")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write a CSV.")
-def report(config_path: Path | None, csv_path: Path | None) -> None:
-    """Print the per-bidder conversion table: drafted, approved, sent, replied, hired, rates."""
-    settings = get_settings()
-    configure_prefect(settings)
-    from flows.report import report_flow
-
-    table = report_flow(
-        str(config_path or settings.config_path), str(csv_path) if csv_path else None
-    )
-    click.echo(table.to_string(index=False, na_rep="–"))
-    if csv_path:
-        click.echo(f"Wrote {csv_path}")
-
-
-COMMANDS = (run, report)
+COMMANDS = (run,)

@@ -17,6 +17,7 @@ from bidflow.config.inbox import InboxHookConfig, InboxSourceConfig
 from bidflow.config.llm import LLMConfig
 from bidflow.config.notify import NotifyConfig
 from bidflow.config.quiet_hours import QuietHours, parse_quiet_hours
+from bidflow.config.reports import ReportsConfig
 from bidflow.config.rulesets import RulesetConfig
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -110,6 +111,10 @@ class AgencySettings(ConfigModel):
     client_cooldown_days: Count = Field(
         default=30, description="Days before the same client may get another proposal (0: off)."
     )
+    flow_failure_alert_after: Annotated[int, Field(ge=1)] = Field(
+        default=3,
+        description="Failed runs in a row of one flow after which the owners are alerted.",
+    )
 
 
 class AssignmentRule(ConfigModel):
@@ -170,6 +175,7 @@ class AgencyConfig(ConfigModel):
     rulesets: dict[str, RulesetConfig] = Field(default_factory=lambda: {"default": RulesetConfig()})
     users: list[UserConfig] = Field(default_factory=list)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
     inbox_hooks: list[InboxHookConfig] = Field(default_factory=list)
     inbox: list[InboxSourceConfig] = Field(default_factory=list)
     assignments: list[AssignmentRule] = Field(default_factory=list)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -87,6 +87,11 @@ def due_follow_ups(*, session: Session, now: datetime, limit: int = 100) -> Sequ
     """Follow-ups due at ``now`` (see the module's docstring), the longest overdue first."""
     query = _due(now).order_by(col(FollowUp.due_at), col(FollowUp.id)).limit(limit)
     return session.exec(query).all()
+
+
+def count_due_follow_ups(*, session: Session, now: datetime) -> int:
+    """How many follow-ups are due at ``now``: the follow-ups flow's backlog."""
+    return int(session.exec(select(func.count()).select_from(_due(now).subquery())).one())
 
 
 def claim_due_follow_up(

@@ -267,13 +267,21 @@ def reject(*, session: Session, proposal_id: int, actor: str, reason: str) -> Pr
 def mark_sent(
     *, session: Session, proposal_id: int, actor: str, bid: float | None, connects: int | None
 ) -> Proposal:
-    """Record that a person submitted the approved proposal on the marketplace themselves."""
+    """Record that a person submitted the approved proposal on the marketplace themselves.
+
+    The event keeps the job's competition and the client's spend as they stood at the send, so
+    reports group a past send by them even after the job's values change."""
+    job = session.get(Job, get_proposal(session=session, proposal_id=proposal_id).job_id)
+    at_send = {
+        "proposals_bucket": job.proposals_bucket if job else None,
+        "client_total_spent": job.client_total_spent if job else None,
+    }
     proposal = transition(
         session=session,
         proposal_id=proposal_id,
         to=ProposalStatus.SENT,
         actor=actor,
-        data={"bid": bid, "connects": connects},
+        data={"bid": bid, "connects": connects, **at_send},
     )
     proposal.bid_amount = bid
     proposal.connects = connects

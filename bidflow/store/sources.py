@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bidflow.models import SourceState
 from bidflow.store.alerts import raise_alert
+from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.types import utcnow
 
 # After this many failed polls in a row a source is reported as failing (and alerted on).
@@ -19,12 +20,15 @@ MAX_POLL_SLACK = timedelta(seconds=5)
 
 
 def source_state(*, session: Session, name: str, kind: str) -> SourceState:
-    """The stored state of feed ``name``, created empty on first use."""
-    state = session.get(SourceState, name)
-    if state is None:
-        state = SourceState(name=name, kind=kind)
-        session.add(state)
-        session.flush()
+    """The stored state of feed ``name``, created empty on first use, and locked until the
+    transaction ends: when two workers' polls of one feed end together, the second waits and
+    adds its counts to the first's instead of overwriting them (or, on the feed's first poll,
+    failing on the row's key)."""
+    values = SourceState(name=name, kind=kind).model_dump()
+    session.execute(insert_ignoring_duplicates(session, SourceState), [values])
+    state = session.get(SourceState, name, with_for_update=True, populate_existing=True)
+    if state is None:  # cannot be: the row was inserted above, or by another worker before
+        raise RuntimeError(f"the state of feed {name} vanished")
     return state
 
 

@@ -10,7 +10,11 @@ from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
 from bidflow.models import Alert, Decision, FollowUp, Job, Proposal, ProposalStatus
+from bidflow.store.followups import count_due_follow_ups
 from bidflow.types import utcnow
+
+# Alert statuses still to go out: due, held for quiet hours, or being delivered right now.
+UNDELIVERED_ALERTS = ("pending", "held", "sending")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class PipelineStatus:
     follow_ups: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
     oldest_unreviewed_draft_at: datetime | None = None
+    follow_ups_due: int = 0
 
     @property
     def oldest_unreviewed_age_s(self) -> float | None:
@@ -34,12 +39,26 @@ class PipelineStatus:
             return None
         return (utcnow() - self.oldest_unreviewed_draft_at).total_seconds()
 
+    def backlog(self) -> dict[str, Any]:
+        """What waits at each stage: for a flow, or for a person (the drafts to review)."""
+        return {
+            "jobs_untriaged": self.jobs_untriaged,
+            "routed_waiting_for_draft": self.routed_waiting_for_draft,
+            "drafts_waiting_for_review": self.proposals.get(ProposalStatus.QUEUED, 0),
+            "follow_ups_waiting_for_review": self.follow_ups.get("queued", 0),
+            "oldest_draft_age_s": self.oldest_unreviewed_age_s,
+            "follow_ups_due": self.follow_ups_due,
+            "alerts_pending": sum(self.alerts.get(status, 0) for status in UNDELIVERED_ALERTS),
+        }
+
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["oldest_unreviewed_draft_at"] = (
             self.oldest_unreviewed_draft_at.isoformat() if self.oldest_unreviewed_draft_at else None
         )
         data["oldest_unreviewed_age_s"] = self.oldest_unreviewed_age_s
+        # The same age in both places, not two readings of the clock.
+        data["backlog"] = self.backlog() | {"oldest_draft_age_s": data["oldest_unreviewed_age_s"]}
         return data
 
 
@@ -48,7 +67,7 @@ def _grouped(session: Session, column: Any) -> dict[str, int]:
     return {str(key): int(count) for key, count in rows}
 
 
-def pipeline_status(*, session: Session) -> PipelineStatus:
+def pipeline_status(*, session: Session, now: datetime | None = None) -> PipelineStatus:
     """Counts per stage and the oldest draft still waiting for a person."""
 
     def count(query: Any) -> int:
@@ -74,4 +93,5 @@ def pipeline_status(*, session: Session) -> PipelineStatus:
         oldest_unreviewed_draft_at=session.execute(
             select(func.min(Proposal.created_at)).where(Proposal.status == ProposalStatus.QUEUED)
         ).scalar_one(),
+        follow_ups_due=count_due_follow_ups(session=session, now=now or utcnow()),
     )

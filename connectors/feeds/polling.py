@@ -54,10 +54,20 @@ def due_feeds(
 
 
 def poll_feed(
-    feed: FeedConfig, agency: AgencyConfig, settings: Settings, url: str, now: datetime
+    feed: FeedConfig,
+    agency: AgencyConfig,
+    settings: Settings,
+    url: str,
+    now: datetime,
+    *,
+    retrying: bool = False,
 ) -> SourceSummary:
     """Poll ``feed`` once and store what it yields. Never raises for the feed's own failures:
-    they are recorded in its health and returned in ``error``, so other feeds go on."""
+    they are recorded in its health and returned in ``error``, so other feeds go on.
+
+    ``retrying``: the caller polls again soon if this poll raises (a Prefect task with retries
+    left), so a feed that cannot be read raises instead of being recorded: a run's retries
+    then count as one failed poll towards the owners' alert, not one each."""
     summary = SourceSummary(source=feed.name)
     with db.session_scope(url) as session:
         saved = session.get(SourceState, feed.name)
@@ -73,9 +83,13 @@ def poll_feed(
     try:
         batch = build_source(feed, agency).fetch(context)
     except FeedError as exc:
+        if retrying:
+            raise
         _fail(summary, feed, url, str(exc), now)
         return summary
     except Exception as exc:  # a bug in one source must not stop the others
+        if retrying:
+            raise
         log.exception("feed %s failed unexpectedly", feed.name)
         _fail(summary, feed, url, f"{feed.name}: unexpected {type(exc).__name__}: {exc}", now)
         return summary

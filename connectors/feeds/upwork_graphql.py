@@ -1,7 +1,8 @@
 """One GraphQL request to Upwork's API, made the way every bidflow reader of the API makes it
 (the job feed, the inbox): the feed's access token as Bearer, refreshed once after a 401; the
-agency's tenant header; the rate limit shared per API host; retries with backoff; and Upwork's
-errors turned into messages a person can act on.
+agency's tenant header; the rate limit shared per API host; in flow runs, a slot of the Prefect
+global concurrency limit every worker's Upwork requests share; retries with backoff; and
+Upwork's errors turned into messages a person can act on.
 
 Queries only: bidflow never changes anything at Upwork, so a document holding a mutation is
 refused before it is sent.
@@ -18,8 +19,10 @@ import httpx
 
 from bidflow import __version__
 from bidflow.errors import FeedError
+from bidflow.settings import get_settings
 from connectors.feeds.upwork_auth import AccessTokens
 from connectors.feeds.upwork_http import RateLimiter, limiter_for, post_with_retries
+from connectors.global_limit import ApiLimit
 
 USER_AGENT = f"bidflow/{__version__} (+Upwork GraphQL API client)"
 KEYS_PAGE = "https://www.upwork.com/developer/keys/"
@@ -51,9 +54,16 @@ class UpworkGraphQL:
     tenant_id: str | None = None
     requests_per_second: float = 10.0
     limiter: RateLimiter = field(init=False)
+    global_limit: ApiLimit = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.api_url, self.requests_per_second)
+        settings = get_settings()
+        self.global_limit = ApiLimit(
+            settings.upwork_concurrency_limit,
+            settings.upwork_concurrency,
+            label="Upwork API requests",
+        )
 
     def data(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         """The answer's ``data`` (empty when it has none). Raises FeedError when Upwork refuses
@@ -71,14 +81,18 @@ class UpworkGraphQL:
         headers = {"Authorization": f"Bearer {token}"}
         if self.tenant_id:
             headers["X-Upwork-API-TenantId"] = self.tenant_id
-        return post_with_retries(
-            self.tokens.http,
-            self.api_url,
-            feed=self.label,
-            limiter=self.limiter,
-            json_body=body,
-            headers=headers,
-        )
+        # The rate limiter spaces this process's requests; the global slot bounds all workers'
+        # (Upwork counts per key and IP, not per process). The slot is held through retries:
+        # a request waiting out a 429's Retry-After does not make room for another one.
+        with self.global_limit.slot():
+            return post_with_retries(
+                self.tokens.http,
+                self.api_url,
+                feed=self.label,
+                limiter=self.limiter,
+                json_body=body,
+                headers=headers,
+            )
 
     def _data(self, response: httpx.Response) -> Mapping[str, Any]:
         feed = self.tokens.store.feed

@@ -64,11 +64,21 @@ def due_inbox_sources(
 
 
 def poll_inbox(
-    entry: InboxSourceConfig, agency: AgencyConfig, settings: Settings, url: str, now: datetime
+    entry: InboxSourceConfig,
+    agency: AgencyConfig,
+    settings: Settings,
+    url: str,
+    now: datetime,
+    *,
+    retrying: bool = False,
 ) -> InboxSummary:
     """Poll ``entry`` once and store what it yields. Never raises for the source's own
     failures: they are recorded in its health (owners are alerted when it keeps failing) and
-    returned in ``error``, so the other sources go on."""
+    returned in ``error``, so the other sources go on.
+
+    ``retrying``: the caller polls again soon if this poll raises (a Prefect task with retries
+    left), so a source that cannot be read raises instead of being recorded: a run's retries
+    count as one failed poll, not one each."""
     key, kind = source_key(entry), f"inbox_{entry.kind}"
     summary = InboxSummary(source=entry.name)
     with db.session_scope(url) as session:
@@ -79,8 +89,12 @@ def poll_inbox(
             InboxContext(now=now, home=settings.home, cursor=cursor)
         )
     except FeedError as exc:
+        if retrying:
+            raise
         error = str(exc)
     except Exception as exc:  # a bug in one source must not stop the others
+        if retrying:
+            raise
         log.exception("inbox source %s failed unexpectedly", entry.name)
         error = f"{entry.name}: unexpected {type(exc).__name__}: {exc}"
     else:

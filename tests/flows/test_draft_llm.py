@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -216,6 +218,35 @@ def test_llm_calls_hold_a_global_concurrency_slot_in_a_flow_run(fake_llm: FakeOp
     assert (limit.limit, limit.active_slots) == (3, 0)
 
 
+def test_a_batch_takes_its_global_slots_once_for_all_its_letters(fake_llm: FakeOpenAI) -> None:
+    """Two API calls per letter for a slot cost seconds on a busy Prefect server: a batch holds
+    min(concurrency, letters) slots for its whole run, and gives them all back."""
+    settings = _settings(
+        fake_llm, llm_concurrency=3, llm_concurrency_limit="bidflow-llm-batch", llm_timeout_s=30
+    )
+    seen: list[int] = []
+
+    def answer(body: dict[str, Any]) -> Say:
+        with get_client(sync_client=True) as client:
+            seen.append(
+                client.read_global_concurrency_limit_by_name("bidflow-llm-batch").active_slots
+            )
+        return Say("A letter written while the batch holds its slots.")
+
+    fake_llm.responder = answer
+
+    @flow
+    def drafting() -> list[DraftResult]:
+        requests = [draft_request(key=n) for n in range(7)]
+        return asyncio.run(draft_all(requests, OpenAIDrafter(settings), concurrency=3))
+
+    assert [r.offline for r in drafting()] == [False] * 7
+    assert seen == [3] * 7  # held from the first letter to the last, never more
+    with get_client(sync_client=True) as client:
+        after = client.read_global_concurrency_limit_by_name("bidflow-llm-batch")
+    assert after.active_slots == 0
+
+
 def test_outside_a_flow_run_the_semaphore_alone_bounds_calls(
     fake_llm: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -225,3 +256,72 @@ def test_outside_a_flow_run_the_semaphore_alone_bounds_calls(
     assert drafter.limit.state == "off"
     notes = [r.getMessage() for r in caplog.records if "per process only" in r.getMessage()]
     assert len(notes) == 1 and "not inside a flow run" in notes[0]
+
+
+def test_two_drafting_runs_at_once_on_sqlite_never_pay_for_a_letter_twice(
+    database_url: str, fake_llm: FakeOpenAI
+) -> None:
+    """The ingest run's drafting and the every-minute one can overlap: on SQLite the second
+    claims nothing (a lock file beside the database), on PostgreSQL they split the jobs."""
+    fake_llm.responder = lambda body: Say("A letter written slowly enough to overlap.", delay_s=0.4)
+    context = _context(database_url, _settings(fake_llm, llm_timeout_s=5, llm_concurrency=2))
+    now = utcnow()
+    jobs = [
+        make_job(title=f"Django job {n}", posted_at=now - timedelta(minutes=5), client_key=f"c{n}")
+        for n in range(6)
+    ]
+    _triaged(context, jobs)
+    summaries: list[Any] = []
+
+    def run() -> None:
+        summaries.append(draft_backlog(context, now=now))
+
+    runners = [threading.Thread(target=run) for _ in range(2)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(timeout=60)
+
+    assert len(_stored(database_url)) == 6
+    assert len(fake_llm.arrivals) == 6  # each letter was paid for once
+    assert sorted(sum(s.drafted.values()) for s in summaries)[-1] >= 3
+    assert sum(sum(s.drafted.values()) for s in summaries) == 6
+
+
+def test_a_letter_joins_the_queue_while_slower_ones_are_still_being_written(
+    sqlite_url: str, fake_llm: FakeOpenAI
+) -> None:
+    quick_one_queued = threading.Event()
+
+    def answer(body: dict[str, Any]) -> Say:
+        if "Slow" in str(body["messages"]):
+            # Held until the quick letter is in the queue: a batch queued only at its end
+            # would never get there, and the test would fail on the wait below.
+            quick_one_queued.wait(timeout=10)
+        return Say("A letter for this job, written with care and a plan.")
+
+    fake_llm.responder = answer
+    context = _context(sqlite_url, _settings(fake_llm, llm_timeout_s=20, llm_concurrency=2))
+    now = utcnow()
+    _triaged(
+        context,
+        [
+            make_job(title=f"{kind} Django job", posted_at=now, client_key=kind)
+            for kind in ("Slow", "Quick")
+        ],
+    )
+
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not quick_one_queued.is_set():
+            if any("Quick" in job.title for _, _, job in _stored(sqlite_url)):
+                quick_one_queued.set()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    summary = draft_backlog(context, now=now)
+    watcher.join()
+
+    assert quick_one_queued.is_set()
+    assert sum(summary.drafted.values()) == 2

@@ -6,7 +6,6 @@ the very next run: its latency is at most one polling interval plus the run itse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,28 +20,14 @@ from tests.connectors.notify.servers import Webhook
 from tests.connectors.upwork.fake_server import FakeUpwork, fake_upwork
 from tests.flows.inbox_world import (
     FULL,
-    account_manager_hook,
     agency_config_file,
     client_writes_in_the_room,
     connected_job,
-    imap_mailbox,
     notification_of,
     sent_for,
 )
 
 __all__ = ["fake_upwork"]
-
-
-@pytest.fixture
-def imap(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapServer]:
-    with imap_mailbox(monkeypatch) as server:
-        yield server
-
-
-@pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
-    with account_manager_hook(monkeypatch) as receiver:
-        yield receiver
 
 
 def _bodies(hook: Webhook) -> list[str]:

@@ -207,7 +207,16 @@ def test_mark_sent_stores_bid_and_connects(client: DeskClient, sqlite_url: str) 
     assert (proposal.bid_amount, proposal.connects) == (450.5, 16)
     assert proposal.sent_at is not None
     last = proposal_events(sqlite_url, seeded.plain)[-1]
-    assert (last.action, last.data) == ("sent", {"bid": 450.5, "connects": 16})
+    # The send also keeps what the reports group it by, as it was at that moment.
+    assert (last.action, last.data) == (
+        "sent",
+        {
+            "bid": 450.5,
+            "connects": 16,
+            "proposals_bucket": "5 to 10",
+            "client_total_spent": 25000.0,
+        },
+    )
     assert f'id="proposal-{seeded.plain}"' not in client.get("/queue").text
 
 

@@ -180,6 +180,7 @@ PUBLIC = {
     "/login",
     "/logout",
     "/healthz",
+    "/healthz/ready",
     "/static",
     "/hooks/jobs/{source}",
     "/hooks/messages/{name}",

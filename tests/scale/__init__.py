@@ -1,0 +1,1 @@
+"""The scale-out test: several workers on PostgreSQL, one of them killed."""
