@@ -30,7 +30,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-BENCHES := bench/pipeline.py bench/ingest.py bench/ingest_latency.py bench/triage.py bench/draft.py bench/queue_page.py bench/reply_alert.py
+BENCHES := bench/pipeline.py bench/ingest.py bench/ingest_latency.py bench/triage.py bench/draft.py bench/queue_page.py bench/reply_alert.py bench/report.py bench/speed_to_lead.py
 
 bench: setup postgres
 	@for script in $(BENCHES); do echo "== $$script"; $(PY) $$script || exit 1; done
