@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from bidflow.config.inbox import InboxSourceConfig
@@ -19,7 +19,7 @@ from connectors.notify import RunSummary
 from flows.context import FlowContext, flow_context
 from flows.notify import notify_once
 from flows.retries import INBOX_BACKOFF, INBOX_RETRIES, JITTER, inbox_retried_in_run, will_retry
-from flows.run_health import summarise, tracked
+from flows.run_health import log_poll, summarise, tracked
 
 
 @task(
@@ -34,11 +34,7 @@ def poll_inbox_task(context: FlowContext, entry: InboxSourceConfig) -> InboxSumm
     summary = poll_inbox(
         entry, context.agency, context.settings, context.url, utcnow(), retrying=retrying
     )
-    logger = get_run_logger()
-    for problem in summary.problems[:50]:
-        logger.warning(problem)
-    if summary.error:
-        logger.error(summary.error)
+    log_poll(summary.problems, summary.error)
     return summary
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from bidflow.config import FeedConfig
@@ -13,7 +13,7 @@ from connectors.feeds.polling import SourceSummary, due_feeds, poll_feed
 from flows.context import FlowContext, flow_context
 from flows.progress import report
 from flows.retries import JITTER, POLL_BACKOFF, POLL_RETRIES, feed_retried_in_run, will_retry
-from flows.run_health import summarise, tracked
+from flows.run_health import log_poll, summarise, tracked
 from flows.triage_draft import triage_and_draft
 
 
@@ -29,11 +29,7 @@ def poll_source(context: FlowContext, feed: FeedConfig) -> SourceSummary:
     summary = poll_feed(
         feed, context.agency, context.settings, context.url, utcnow(), retrying=retrying
     )
-    logger = get_run_logger()
-    for problem in summary.problems[:50]:
-        logger.warning(problem)
-    if summary.error:
-        logger.error(summary.error)
+    log_poll(summary.problems, summary.error)
     return summary
 
 

@@ -125,3 +125,13 @@ def _one_line(message: str | None) -> str | None:
 def _utc(value: datetime) -> datetime:
     # Prefect's timestamps are pendulum objects; the database stores plain aware datetimes.
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
+
+
+def log_poll(problems: list[str], error: str | None) -> None:
+    """A source poll's outcome in the run's log: its first 50 problem lines as warnings (a
+    broken feed can have thousands), and the error that stopped it, if any."""
+    logger = get_run_logger()
+    for problem in problems[:50]:
+        logger.warning(problem)
+    if error:
+        logger.error(error)
