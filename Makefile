@@ -22,8 +22,10 @@ chromium:
 postgres:
 	@scripts/ensure-postgres.sh
 
+# One worker per core (at most four), a test module per worker at a time: module fixtures
+# (a migrated Prefect database, a served app) are built once.
 test: setup chromium postgres
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses auto --maxprocesses 4 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,12 +6,14 @@ after ``LLM_S`` seconds, a SQLite database and Prefect's local server. The deplo
 run as their schedules in prefect.yaml start them — ``ingest`` every 60 s (each feed polled on
 its own ``poll_every``, default 2 minutes; new jobs triaged and drafted in the same run) and
 ``triage-draft`` every 60 s — while the tracked jobs are published at seeded random moments
-among a stream of other postings (most fail triage, as most of a real feed does). For each
+among a stream of other postings (most fail triage, as most of a real feed does; 200 a minute
+by default, far more than one feed sees, so each poll reads nine pages of 50). For each
 tracked job: total = draft queued − published; poll wait = published → the next search
 request that could return it; LLM time = the run's first LLM request → this job's answer
 (letters share the concurrency limit's slots); overhead = total − poll wait − LLM time: what
-bidflow itself adds (storing, triage, planning, queueing, Prefect). Also counts
-Prefect task runs per job stored. The last line is one JSON object.
+bidflow itself adds (the poll's requests, storing, triage, planning, queueing, Prefect), split
+into before the run's first LLM request and after this job's answer. Also counts Prefect task
+runs per job stored. The last line is one JSON object.
 Run: ``python bench/speed_to_lead.py [JOBS] [BACKGROUND_PER_MINUTE]``.
 """
 
@@ -191,7 +193,7 @@ def main(jobs: int, background_per_minute: int) -> dict[str, Any]:
     )
     missing = set(published) - set(queued)
     asked = sorted((a.at, json.dumps(a.body)) for a in llm.arrivals)
-    totals, waits, llm_times, overheads = [], [], [], []
+    totals, waits, llm_times, overheads, before_llm = [], [], [], [], []
     for key, at in published.items():
         if key not in queued:
             continue
@@ -205,6 +207,7 @@ def main(jobs: int, background_per_minute: int) -> dict[str, Any]:
         waits.append(fetched - at)
         llm_times.append(llm_time)
         overheads.append(queued[key] - fetched - llm_time)
+        before_llm.append(first - fetched)  # polling, storing, triage, planning, Prefect
     return {
         "jobs": jobs,
         "drafted": len(totals),
@@ -217,6 +220,10 @@ def main(jobs: int, background_per_minute: int) -> dict[str, Any]:
         "llm_p50_s": round(statistics.median(llm_times), 1),
         "overhead_p50_s": round(statistics.median(overheads), 2),
         "overhead_p95_s": round(_percentile(overheads, 0.95), 2),
+        "overhead_before_llm_p50_s": round(statistics.median(before_llm), 2),
+        "overhead_after_llm_p50_s": round(
+            statistics.median(o - b for o, b in zip(overheads, before_llm, strict=True)), 2
+        ),
         "overhead_p95_vs_target": round(_percentile(overheads, 0.95) / OVERHEAD_TARGET_S, 2),
         "task_runs": task_runs,
         "task_runs_per_job": round(task_runs / max(stored, 1), 4),

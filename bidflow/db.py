@@ -78,6 +78,8 @@ def _alembic_config(url: str) -> AlembicConfig:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating it if it is a new SQLite file)."""
     try:
+        if revision == "head" and current_revision(url) == head_revision():
+            return  # one query, where alembic would load every migration script to say so
         command.upgrade(_alembic_config(url), revision)
     except OperationalError as exc:
         safe = make_url(url).render_as_string(hide_password=True)
@@ -95,8 +97,9 @@ def current_revision(url: str) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The newest schema revision this version of bidflow knows."""
+    """The newest schema revision this version of bidflow knows (read once per process)."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()

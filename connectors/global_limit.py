@@ -2,10 +2,12 @@
 limit, for synchronous callers (the Upwork GraphQL client). ``connectors/llm_limit.py`` is its
 asynchronous twin for LLM calls, and behaves the same way.
 
-Inside a flow run each request holds one slot of the named limit (created or resized to
-``slots`` on first use). Outside a flow run, or when the limit cannot be used, only the caller's
-own per-process rate limiter applies; that is logged once per limit and process (a poll makes
-a new client every time, so once per client would repeat it every minute)."""
+Inside a flow run a poll holds one slot of the named limit for all its requests (they go one
+after another), or each request holds one of its own. The limit is created or resized to
+``slots`` once per process and Prefect server, not once per poll: each is an API round trip,
+and a poll makes a new client every time. Outside a flow run, or when the limit cannot be
+used, only the caller's own per-process rate limiter applies; that is logged once per limit
+and process."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Literal
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL
 
 log = logging.getLogger("bidflow.feeds")
 
@@ -29,6 +32,25 @@ LEASE_S = 60.0
 
 _reported: set[str] = set()  # limits already logged as off in this process
 _reported_lock = threading.Lock()
+_ensured: set[tuple[str, str, int]] = set()  # (Prefect API, limit, slots) created or resized
+
+
+def ensured_key(name: str, slots: int) -> tuple[str, str, int]:
+    """What a limit's creation is remembered by: another Prefect server needs its own."""
+    return (str(PREFECT_API_URL.value() or ""), name, slots)
+
+
+def was_ensured(key: tuple[str, str, int]) -> bool:
+    return key in _ensured
+
+
+def remember_ensured(key: tuple[str, str, int], ensured: bool) -> None:
+    """Record that the limit exists with its size (``ensured``), or forget it: acquiring a
+    slot failed, so the next client checks the limit again (someone may have deleted it)."""
+    if ensured:
+        _ensured.add(key)
+    else:
+        _ensured.discard(key)
 
 
 class ApiLimit:
@@ -40,10 +62,31 @@ class ApiLimit:
         self.label = label  # what is bounded, for the one log line when the limit is off
         self.state: Literal["unknown", "on", "off"] = "unknown" if name else "off"
         self._ensuring = threading.Lock()
+        self._poll_holds = False  # for_poll holds a slot for every request
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one slot of the limit while the body runs, when the limit is usable."""
+        """Hold one slot of the limit while the body runs, when the limit is usable and no
+        ``for_poll`` hold already covers this request."""
+        if self._poll_holds:
+            yield
+            return
+        with self._held():
+            yield
+
+    @contextmanager
+    def for_poll(self) -> Iterator[None]:
+        """Hold one slot for every request made inside (a poll's requests go one after
+        another): one acquire and one release per poll instead of two API calls a page."""
+        with self._held():
+            self._poll_holds = True
+            try:
+                yield
+            finally:
+                self._poll_holds = False
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
         with ExitStack() as stack:
             if self._usable():
                 try:
@@ -57,6 +100,7 @@ class ApiLimit:
                         )
                     )
                 except Exception as exc:  # the Prefect API failed: polling goes on without it
+                    remember_ensured(ensured_key(self.name, self.slots), False)
                     self._off(f"acquiring a slot failed ({type(exc).__name__}: {exc})")
             yield
 
@@ -71,6 +115,10 @@ class ApiLimit:
         if FlowRunContext.get() is None:
             self._off("not inside a flow run")
             return
+        key = ensured_key(self.name, self.slots)
+        if was_ensured(key):
+            self.state = "on"
+            return
         try:
             with get_client(sync_client=True) as client:
                 try:
@@ -81,6 +129,7 @@ class ApiLimit:
         except Exception as exc:
             self._off(f"it could not be created ({type(exc).__name__}: {exc})")
             return
+        remember_ensured(key, True)
         self.state = "on"
 
     def _off(self, why: str) -> None:

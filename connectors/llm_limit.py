@@ -1,7 +1,8 @@
 """One bound on LLM calls across every worker: a Prefect global concurrency limit.
 
-Inside a flow run each LLM request holds one slot of the named limit (created or resized to
-``slots`` on first use). Outside a flow run, or when the limit cannot be used, only the caller's
+Inside a flow run each LLM request holds one slot of the named limit, or a batch holds its
+slots for all its requests; the limit is created or resized to ``slots`` once per process and
+Prefect server. Outside a flow run, or when the limit cannot be used, only the caller's
 in-process semaphore bounds the calls; that is logged once per limit."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency
 from prefect.context import FlowRunContext
 
-from connectors.global_limit import LEASE_S
+from connectors.global_limit import LEASE_S, ensured_key, remember_ensured, was_ensured
 
 log = logging.getLogger("bidflow.llm")
 
@@ -74,6 +75,7 @@ class GlobalLimit:
                     )
                     held = True
                 except Exception as exc:  # the Prefect API failed: drafting goes on without it
+                    remember_ensured(ensured_key(self.name, self.slots), False)
                     self._off(f"acquiring a slot failed ({type(exc).__name__}: {exc})")
             yield held
 
@@ -90,6 +92,10 @@ class GlobalLimit:
         if FlowRunContext.get() is None:
             self._off("not inside a flow run")
             return
+        key = ensured_key(self.name, self.slots)
+        if was_ensured(key):
+            self.state = "on"
+            return
         try:
             async with get_client() as client:
                 try:
@@ -100,6 +106,7 @@ class GlobalLimit:
         except Exception as exc:
             self._off(f"it could not be created ({type(exc).__name__}: {exc})")
             return
+        remember_ensured(key, True)
         self.state = "on"
 
     def _off(self, why: str) -> None:

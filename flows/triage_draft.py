@@ -9,6 +9,9 @@ from time import perf_counter
 
 from prefect import flow
 
+from bidflow import db
+from bidflow.store.decisions import any_waiting_for_draft
+from bidflow.store.jobs import any_untriaged
 from flows.context import FlowContext, flow_context
 from flows.draft import DraftSummary, draft_task
 from flows.run_health import summarise, tracked
@@ -23,10 +26,16 @@ class TriageDraftSummary:
 
 def triage_and_draft(context: FlowContext) -> TriageDraftSummary:
     """Triage, then draft, as two tasks of the flow that calls this (no subflows: each flow
-    run costs Prefect API round trips, seconds on a busy server, between a job and its draft)."""
+    run costs Prefect API round trips, seconds on a busy server, between a job and its draft).
+    A stage with nothing waiting is skipped without a task run: the catch-up deployment runs
+    every minute, and most minutes it finds nothing."""
     started = perf_counter()
-    triage = triage_task(context)
-    draft = draft_task(context)
+    with db.session_scope(context.url) as session:
+        to_triage = any_untriaged(session=session)
+    triage = triage_task(context) if to_triage else TriageSummary()
+    with db.session_scope(context.url) as session:
+        to_draft = any_waiting_for_draft(session=session)
+    draft = draft_task(context) if to_draft else DraftSummary()
     summarise(
         "triage-draft",
         took_in=f"{triage.jobs} jobs",

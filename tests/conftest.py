@@ -7,8 +7,10 @@ collected, so it is set here at import time rather than in a fixture.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="bidflow-test-prefect-")
@@ -17,6 +19,7 @@ os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ.pop("PREFECT_API_URL", None)
 
 import pytest  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from bidflow import db  # noqa: E402
 from bidflow.settings import get_settings  # noqa: E402
@@ -44,12 +47,27 @@ def bidflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def sqlite_url(bidflow_home: Path) -> str:
-    """A migrated SQLite database in this test's home."""
-    url = f"sqlite:///{bidflow_home / 'bidflow.db'}"
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head for the session; each test gets a copy, since
+    running every migration per test would cost the suite minutes."""
+    path = tmp_path_factory.mktemp("template") / "bidflow.db"
+    url = f"sqlite:///{path}"
     db.upgrade(url)
-    return url
+    db.get_engine(url).dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(bidflow_home: Path, _migrated_sqlite: Path) -> str:
+    """A migrated SQLite database in this test's home."""
+    path = bidflow_home / "bidflow.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite's backup API copies what the write-ahead log holds too, not just the main file.
+    with closing(sqlite3.connect(_migrated_sqlite)) as source:
+        with closing(sqlite3.connect(path)) as copy:
+            source.backup(copy)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +81,23 @@ def postgres_server() -> str:
     return url
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def _migrated_postgres(postgres_server: str) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head, a template for each test's."""
     from tests.postgres import temporary_database
 
     with temporary_database(postgres_server) as url:
         db.upgrade(url)
+        db.get_engine(url).dispose()  # a template must have no connections when copied
+        yield str(make_url(url).database)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, _migrated_postgres: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    from tests.postgres import temporary_database
+
+    with temporary_database(postgres_server, template=_migrated_postgres) as url:
         yield url
 
 

@@ -63,11 +63,13 @@ def postgres_server_url() -> tuple[str | None, str]:
 
 
 @contextmanager
-def temporary_database(server_url: str) -> Iterator[str]:
-    """A new empty database on the server, dropped when the block ends."""
+def temporary_database(server_url: str, *, template: str | None = None) -> Iterator[str]:
+    """A new database on the server (empty, or a copy of ``template``), dropped when the block
+    ends."""
     name = f"bidflow_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
         yield url

@@ -44,6 +44,13 @@ def routed_without_proposal(
     return session.exec(query).all()
 
 
+def any_waiting_for_draft(*, session: Session) -> bool:
+    """Whether any routed decision still waits for a draft (parked ones included): a run with
+    none skips the drafting task, and the Prefect task run it would cost."""
+    waiting = select(Decision.id).where(col(Decision.routed), _no_proposal(), _not_expired())
+    return bool(session.execute(select(waiting.exists())).scalar_one())
+
+
 def park(*, session: Session, decision_ids: Collection[int], reason: str, now: datetime) -> None:
     """Hold routed decisions back with a reason in plain words; ``parked_at`` keeps the time
     a decision was first parked."""

@@ -168,6 +168,12 @@ def untriaged_jobs(*, session: Session, limit: int) -> Sequence[Job]:
     return session.execute(query).scalars().all()
 
 
+def any_untriaged(*, session: Session) -> bool:
+    """Whether any job still has no decision: a run with none skips the triage task."""
+    undecided = select(col(Job.id)).where(~exists().where(col(Decision.job_id) == col(Job.id)))
+    return bool(session.execute(select(undecided.exists())).scalar_one())
+
+
 def get_job(*, session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:

@@ -7,13 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from bidflow.config.feeds import UpworkApiFeedConfig, UpworkSearch
 from bidflow.errors import FeedError
 from connectors.feeds.base import FeedBatch, FetchContext
-from connectors.feeds.upwork_auth import AccessTokens, OAuthClient, TokenStore
-from connectors.feeds.upwork_graphql import USER_AGENT, UpworkGraphQL
+from connectors.feeds.upwork_graphql import UpworkEndpoint, UpworkGraphQL
 from connectors.feeds.upwork_nodes import node_key, node_to_job
 
 # The filter is the only variable part and travels as a GraphQL variable, never inside the text.
@@ -58,23 +55,16 @@ class UpworkApiSource:
 
     name: str
     searches: Sequence[UpworkSearch]
-    oauth: OAuthClient
-    api_url: str
-    tenant_id: str | None = None
-    requests_per_second: float = 10.0
+    endpoint: UpworkEndpoint
     page_size: int = 50
     max_pages: int = 10
-    timeout_s: float = 30.0
 
     @classmethod
     def from_config(cls, feed: UpworkApiFeedConfig) -> UpworkApiSource:
         return cls(
             name=feed.name,
             searches=feed.searches,
-            oauth=OAuthClient.from_config(feed),
-            api_url=feed.api_url,
-            tenant_id=feed.tenant_id,
-            requests_per_second=feed.requests_per_second,
+            endpoint=UpworkEndpoint.from_feed(feed),
             page_size=feed.page_size,
             max_pages=feed.max_pages,
         )
@@ -83,8 +73,8 @@ class UpworkApiSource:
         # The cursor only informs people; which jobs are new is decided by ``context.known``.
         previous = context.cursor.get("newest")
         poll = _Poll(context, FeedBatch(source=self.name), dict(previous or {}))
-        with httpx.Client(timeout=self.timeout_s, headers={"User-Agent": USER_AGENT}) as http:
-            api = _Api(self, AccessTokens(TokenStore(context.home, self.name), self.oauth, http))
+        with self.endpoint.poll(self.name, home=context.home, token_feed=self.name) as graphql:
+            api = _Api(self.name, graphql)
             for search in self.searches:
                 self._read_search(search, api, poll)
         poll.batch.cursor = {"newest": poll.newest}
@@ -143,20 +133,16 @@ class _Poll:
 class _Api:
     """One poll's job searches, through the GraphQL call every Upwork reader shares."""
 
-    def __init__(self, source: UpworkApiSource, tokens: AccessTokens) -> None:
-        self.source = source
-        self.graphql = UpworkGraphQL(
-            source.name, source.api_url, tokens, source.tenant_id, source.requests_per_second
-        )
+    def __init__(self, name: str, graphql: UpworkGraphQL) -> None:
+        self.name = name
+        self.graphql = graphql
 
     def search(self, search_filter: dict[str, Any]) -> Mapping[str, Any]:
         """The ``marketplaceJobPostingsSearch`` connection for one page."""
         data = self.graphql.data(SEARCH_QUERY, {"filter": search_filter})
         connection = data.get("marketplaceJobPostingsSearch")
         if not isinstance(connection, Mapping):
-            raise FeedError(
-                f"{self.source.name}: Upwork API answer has no marketplaceJobPostingsSearch"
-            )
+            raise FeedError(f"{self.name}: Upwork API answer has no marketplaceJobPostingsSearch")
         return connection
 
 

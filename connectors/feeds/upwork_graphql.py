@@ -11,16 +11,19 @@ refused before it is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bidflow import __version__
+from bidflow.config.feeds import UpworkApiFeedConfig
 from bidflow.errors import FeedError
 from bidflow.settings import get_settings
-from connectors.feeds.upwork_auth import AccessTokens
+from connectors.feeds.upwork_auth import AccessTokens, OAuthClient, TokenStore
 from connectors.feeds.upwork_http import RateLimiter, limiter_for, post_with_retries
 from connectors.global_limit import ApiLimit
 
@@ -56,6 +59,8 @@ class UpworkGraphQL:
     limiter: RateLimiter = field(init=False)
     global_limit: ApiLimit = field(init=False)
 
+    _poll: ExitStack = field(init=False, default_factory=ExitStack)
+
     def __post_init__(self) -> None:
         self.limiter = limiter_for(self.api_url, self.requests_per_second)
         settings = get_settings()
@@ -64,6 +69,15 @@ class UpworkGraphQL:
             settings.upwork_concurrency,
             label="Upwork API requests",
         )
+
+    def __enter__(self) -> UpworkGraphQL:
+        """A poll: its requests, made one after another, share one global slot, taken now and
+        given back on exit (used without ``with``, each request takes its own)."""
+        self._poll.enter_context(self.global_limit.for_poll())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._poll.close()
 
     def data(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         """The answer's ``data`` (empty when it has none). Raises FeedError when Upwork refuses
@@ -123,6 +137,45 @@ class UpworkGraphQL:
             raise FeedError(text)
         data = payload.get("data") if isinstance(payload, Mapping) else None
         return data if isinstance(data, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class UpworkEndpoint:
+    """How an ``upwork_api`` feed's polls (its job searches, an inbox source reading through
+    it) reach the API: the app's OAuth client, the GraphQL URL, the agency's tenant, the
+    request rate and the timeout."""
+
+    oauth: OAuthClient
+    api_url: str
+    tenant_id: str | None = None
+    requests_per_second: float = 10.0
+    timeout_s: float = 30.0
+
+    @classmethod
+    def from_feed(cls, feed: UpworkApiFeedConfig) -> UpworkEndpoint:
+        return cls(
+            oauth=OAuthClient.from_config(feed),
+            api_url=feed.api_url,
+            tenant_id=feed.tenant_id,
+            requests_per_second=feed.requests_per_second,
+        )
+
+    @contextmanager
+    def poll(self, label: str, *, home: Path, token_feed: str) -> Iterator[UpworkGraphQL]:
+        """One poll's GraphQL client: its own HTTP connections, the access tokens of the feed
+        ``token_feed`` (refreshed and saved under ``home``), and the poll's one global slot;
+        ``label`` starts its error messages."""
+        with (
+            httpx.Client(timeout=self.timeout_s, headers={"User-Agent": USER_AGENT}) as http,
+            UpworkGraphQL(
+                label,
+                self.api_url,
+                AccessTokens(TokenStore(home, token_feed), self.oauth, http),
+                self.tenant_id,
+                self.requests_per_second,
+            ) as graphql,
+        ):
+            yield graphql
 
 
 def _blocked_fields(message: str) -> list[str]:

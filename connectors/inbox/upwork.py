@@ -10,15 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from bidflow.config.feeds import UpworkApiFeedConfig
 from bidflow.config.inbox import UpworkInboxConfig
 from bidflow.errors import FeedError
-from connectors.feeds.upwork_auth import AccessTokens, OAuthClient, TokenStore
 from connectors.feeds.upwork_graphql import (
     KEYS_PAGE,
-    USER_AGENT,
+    UpworkEndpoint,
     UpworkGraphQL,
     UpworkPermissionError,
 )
@@ -49,24 +46,17 @@ class UpworkInboxSource:
 
     name: str
     feed: str  # the upwork_api feed whose token file is used (and refreshed)
-    oauth: OAuthClient
-    api_url: str
-    tenant_id: str | None = None
-    requests_per_second: float = 10.0
+    endpoint: UpworkEndpoint
     statuses: bool = True
     messages: bool = True
     max_pages: int = 10
-    timeout_s: float = 30.0
 
     @classmethod
     def from_config(cls, entry: UpworkInboxConfig, feed: UpworkApiFeedConfig) -> UpworkInboxSource:
         return cls(
             name=entry.name,
             feed=feed.name,
-            oauth=OAuthClient.from_config(feed),
-            api_url=feed.api_url,
-            tenant_id=feed.tenant_id,
-            requests_per_second=feed.requests_per_second,
+            endpoint=UpworkEndpoint.from_feed(feed),
             statuses=entry.statuses,
             messages=entry.messages,
             max_pages=entry.max_pages,
@@ -76,11 +66,7 @@ class UpworkInboxSource:
         batch = InboxBatch(source=self.name)
         # A part switched off keeps its cursor, so switching it back on reads from there.
         cursor = {key: value for key, value in context.cursor.items() if key in _PARTS}
-        with httpx.Client(timeout=self.timeout_s, headers={"User-Agent": USER_AGENT}) as http:
-            tokens = AccessTokens(TokenStore(context.home, self.feed), self.oauth, http)
-            graphql = UpworkGraphQL(
-                self.name, self.api_url, tokens, self.tenant_id, self.requests_per_second
-            )
+        with self.endpoint.poll(self.name, home=context.home, token_feed=self.feed) as graphql:
             if self.statuses:
                 statuses = read_statuses(
                     self._asking(graphql, PROPOSALS_SCOPE),
@@ -116,7 +102,7 @@ class UpworkInboxSource:
         organization_id = organization.get("id") if isinstance(organization, Mapping) else None
         if not isinstance(user_id, str | int):
             raise FeedError(f"{self.name}: Upwork did not say who the feed's token belongs to")
-        organizations = {str(o) for o in (organization_id, self.tenant_id) if o}
+        organizations = {str(o) for o in (organization_id, self.endpoint.tenant_id) if o}
         return Agency(frozenset({str(user_id)}), frozenset(organizations))
 
     def _asking(self, graphql: UpworkGraphQL, scope: str) -> Ask:

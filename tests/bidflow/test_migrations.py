@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -50,3 +52,19 @@ def test_upgrading_old_data_backfills_canonical_keys(bidflow_home: Path) -> None
     with db.get_engine(url).connect() as connection:
         keys = connection.execute(text("SELECT canonical_key FROM job ORDER BY id")).scalars()
         assert list(keys) == ["upwork:~01aa000000000000001", "url:x.test/j/1"]
+
+
+def test_a_database_at_head_is_not_migrated_again(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every flow run and app start calls upgrade; at head it must cost one query, not a run of
+    # alembic loading every migration script.
+    ran: list[str] = []
+    monkeypatch.setattr(command, "upgrade", lambda _config, revision: ran.append(revision))
+
+    db.upgrade(sqlite_url)
+    assert ran == []
+    with db.get_engine(sqlite_url).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    db.upgrade(sqlite_url)
+    assert ran == ["head"]  # one revision behind: alembic runs

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import State
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -14,6 +17,7 @@ from bidflow.models import Decision, Event, Job, Proposal
 from bidflow.settings import get_settings
 from flows.backtest import backtest_flow
 from flows.ingest import ingest_flow
+from flows.triage_draft import triage_draft_flow
 
 
 def _counts() -> tuple[int, int, int]:
@@ -34,6 +38,31 @@ def test_new_jobs_are_triaged_and_drafted_in_the_ingest_run(sample_agency: Path)
 
     assert again == []  # polled a moment ago: no feed is due, nothing is triaged or drafted
     assert _counts() == (jobs, decisions, proposals)
+
+
+def _tasks_run(state: State) -> list[str]:
+    """The names of the task runs of the flow run that ended in ``state``."""
+    only_that_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=only_that_run)
+    return sorted(run.name.rsplit("-", 1)[0] for run in runs)
+
+
+def test_the_catch_up_run_spends_a_task_run_only_on_a_stage_with_work(
+    sample_agency: Path,
+) -> None:
+    idle = triage_draft_flow(str(sample_agency), return_state=True)
+    ingest_flow(str(sample_agency))  # stored, not triaged
+    first = triage_draft_flow(str(sample_agency), return_state=True)
+    again = triage_draft_flow(str(sample_agency), return_state=True)
+
+    assert _tasks_run(idle) == []  # nothing waits: no Prefect task run is paid for
+    assert _tasks_run(first) == ["draft-backlog", "triage-backlog"]
+    parked = first.result().draft.parked
+    assert first.result().draft.drafted and parked
+    # Every job is triaged; the parked ones still wait for room, so only drafting runs.
+    assert _tasks_run(again) == ["draft-backlog"]
+    assert again.result().triage.jobs == 0
 
 
 def test_without_the_flag_ingest_only_stores_jobs(sample_agency: Path) -> None:

@@ -4,7 +4,7 @@ way `bidflow connect` does, and a stand-in for the job store's ``known``."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def feed_config(fake: FakeUpwork, **overrides: Any) -> UpworkApiFeedConfig:
 def connect_feed(fake: FakeUpwork, source: UpworkApiSource, home: Path) -> TokenStore:
     """Exchange a fresh code for tokens and save them, as `bidflow connect upwork` does."""
     with httpx.Client() as http:
-        tokens = source.oauth.exchange(fake.issue_code(), http)
+        tokens = source.endpoint.oauth.exchange(fake.issue_code(), http)
     store = TokenStore(home, source.name)
     store.save(tokens)
     return store
@@ -57,6 +57,8 @@ class KnownIds:
         return self.stored & set(ids)
 
 
-def context(home: Path, known: KnownIds | None = None, **overrides: Any) -> FetchContext:
+def context(
+    home: Path, known: Callable[[Collection[str]], set[str]] | None = None, **overrides: Any
+) -> FetchContext:
     """A poll's context in ``home``; nothing is stored unless ``known`` says so."""
     return fetch_context(home=home, known=known or KnownIds(), **overrides)

@@ -1,11 +1,13 @@
 """Upwork API requests share one Prefect global concurrency limit across every worker (as LLM
-calls share `bidflow-llm`): in a flow run each request holds a slot; outside one, only the
-process's own rate limiter applies, and that is said once per process, not once per poll."""
+calls share `bidflow-llm`): in a flow run a poll holds one slot for all its pages (a client
+used without ``with`` takes one per request); outside one, only the process's own rate limiter
+applies, and that is said once per process, not once per poll."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
@@ -19,6 +21,7 @@ from connectors.feeds.upwork_auth import AccessTokens, TokenStore
 from connectors.feeds.upwork_graphql import UpworkGraphQL
 from tests.connectors.upwork.fake_server import FakeUpwork
 from tests.connectors.upwork.nodes import make_nodes
+from tests.connectors.upwork.support import context, feed_config
 
 SEARCH = {"filter": {"pagination_eq": {"first": 5}}}
 
@@ -34,7 +37,7 @@ def two_slots(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _search(fake: FakeUpwork, source: UpworkApiSource, home: Path) -> str:
     with httpx.Client() as http:
-        tokens = AccessTokens(TokenStore(home, "up"), source.oauth, http)
+        tokens = AccessTokens(TokenStore(home, "up"), source.endpoint.oauth, http)
         graphql = UpworkGraphQL("up", fake.api_url, tokens)
         graphql.data(SEARCH_QUERY, SEARCH)
         return graphql.global_limit.state
@@ -65,6 +68,33 @@ def test_requests_hold_a_global_slot_in_a_flow_run(
     with get_client(sync_client=True) as client:
         limit = client.read_global_concurrency_limit_by_name(two_slots)
     assert (limit.limit, limit.active_slots) == (2, 0)
+
+
+@pytest.mark.usefixtures("prefect_harness", "connected")
+def test_a_poll_holds_one_slot_across_its_pages(
+    fake_upwork: FakeUpwork, bidflow_home: Path, two_slots: str
+) -> None:
+    fake_upwork.publish(*make_nodes(9))
+    config = feed_config(fake_upwork, page_size=3)
+    between_pages: list[int] = []  # the limit's taken slots while the poll looks at a page
+
+    def known(ids: Collection[str]) -> set[str]:
+        with get_client(sync_client=True) as client:
+            between_pages.append(
+                client.read_global_concurrency_limit_by_name(two_slots).active_slots
+            )
+        return set()
+
+    @flow
+    def polling() -> int:
+        batch = UpworkApiSource.from_config(config).fetch(context(bidflow_home, known=known))
+        return len(batch.jobs)
+
+    assert polling() == 9
+    # Taken once for the poll, not released and taken again around each page's request.
+    assert between_pages == [1, 1, 1]
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(two_slots).active_slots == 0
 
 
 def test_outside_a_flow_run_only_the_rate_limiter_applies(

@@ -150,7 +150,7 @@ def test_a_mutation_is_refused_before_it_is_sent(
     fake_upwork: FakeUpwork, connected: UpworkApiSource, bidflow_home: Path
 ) -> None:
     with httpx.Client() as http:
-        tokens = AccessTokens(TokenStore(bidflow_home, "up"), connected.oauth, http)
+        tokens = AccessTokens(TokenStore(bidflow_home, "up"), connected.endpoint.oauth, http)
         graphql = UpworkGraphQL("up-inbox", fake_upwork.api_url, tokens)
         with pytest.raises(ValueError, match="only reads from Upwork"):
             graphql.data(

@@ -136,7 +136,7 @@ def test_two_workers_refreshing_at_once_send_one_refresh(
 
     def worker() -> None:
         with httpx.Client() as http:
-            keeper = AccessTokens(TokenStore(bidflow_home, "up"), source.oauth, http)
+            keeper = AccessTokens(TokenStore(bidflow_home, "up"), source.endpoint.oauth, http)
             start.wait()
             tokens.append(keeper.current())
 
