@@ -52,7 +52,8 @@ class FollowUpRun:
         self.failed += batch.failed
 
 
-def one_batch(context: FlowContext, now: datetime, size: int) -> BatchResult:
+@task(name="draft-follow-up-batch", cache_policy=NO_CACHE)
+def batch_task(context: FlowContext, now: datetime, size: int) -> BatchResult:
     return draft_batch(context, now=now, size=size)
 
 
@@ -61,10 +62,11 @@ def draft_due_follow_ups(
     *,
     now: datetime | None = None,
     batch_size: int = BATCH_SIZE,
-    run_batch: RunBatch = one_batch,
+    run_batch: RunBatch = batch_task.fn,
 ) -> FollowUpRun:
     """Hand back stuck claims, then draft due follow-ups batch by batch until a batch is short
-    or fails (what failed is due again at once, so this run must not claim it again).
+    or fails (what failed is due again at once, so this run must not claim it again). The flow
+    runs each batch as a task; called as a plain function, a batch is a plain call.
 
     ``now`` pins the clock (tests); otherwise every batch reads it afresh."""
     started = time.monotonic()
@@ -85,11 +87,6 @@ def recover_stuck(context: FlowContext, *, now: datetime) -> int:
             session=session, claimed_before=now - DRAFTING_TIMEOUT, actor=ACTOR
         )
     return len(released)
-
-
-@task(name="draft-follow-up-batch", cache_policy=NO_CACHE)
-def batch_task(context: FlowContext, now: datetime, size: int) -> BatchResult:
-    return draft_batch(context, now=now, size=size)
 
 
 @tracked

@@ -24,7 +24,7 @@ from bidflow.store.followups import (
     SENT,
     UNDER_REVIEW,
 )
-from bidflow.store.review_rules import edited_letter, override_reason_for
+from bidflow.store.review_rules import edited_letter, narrowed, override_reason_for
 from bidflow.types import utcnow
 
 # What a person may do to a drafted follow-up; sent and rejected are ends (a rejected one does
@@ -166,13 +166,8 @@ def follow_ups_for_review(
         .order_by(col(FollowUp.due_at), col(FollowUp.id))
         .limit(limit)
     )
-    if bidder_id is not None:
-        query = query.where(col(Proposal.bidder_id) == bidder_id)
-    if bidder_name is not None:
-        query = query.where(col(Bidder.name) == bidder_name)
-    if source is not None:
-        query = query.where(col(Job.source) == source)
-    return session.exec(query).all()
+    narrow = narrowed(query, bidder_id=bidder_id, bidder_name=bidder_name, source=source)
+    return session.exec(narrow).all()
 
 
 def _check_move(follow_up: FollowUp, target: str) -> None:

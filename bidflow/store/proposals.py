@@ -15,7 +15,7 @@ from bidflow.lifecycle import check_transition
 from bidflow.models import Bidder, Decision, Job, Proposal, ProposalStatus
 from bidflow.store.events import record_event
 from bidflow.store.followups import stop_follow_ups_on_status
-from bidflow.store.review_rules import edited_letter, override_reason_for
+from bidflow.store.review_rules import edited_letter, narrowed, override_reason_for
 from bidflow.store.upsert import insert_ignoring_duplicates
 from bidflow.store.versions import record_letter
 from bidflow.types import utcnow
@@ -343,13 +343,8 @@ def review_rows(
         .order_by(col(Job.posted_at).desc().nulls_last(), col(Proposal.id))
         .limit(limit)
     )
-    if bidder_id is not None:
-        query = query.where(col(Proposal.bidder_id) == bidder_id)
-    if bidder_name is not None:
-        query = query.where(col(Bidder.name) == bidder_name)
-    if source is not None:
-        query = query.where(col(Job.source) == source)
-    return session.exec(query).all()
+    narrow = narrowed(query, bidder_id=bidder_id, bidder_name=bidder_name, source=source)
+    return session.exec(narrow).all()
 
 
 @dataclass(frozen=True)

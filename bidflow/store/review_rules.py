@@ -1,11 +1,37 @@
 """What every reviewed letter (a proposal or a follow-up) must satisfy before it changes: an
-edit leaves a letter, and a flagged letter is approved only with a reason for overriding."""
+edit leaves a letter, and a flagged letter is approved only with a reason for overriding. And
+how the desk narrows either queue to one bidder or one source."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol, Self, TypeVar
+
+from sqlmodel import col
 
 from bidflow.errors import TransitionError
+from bidflow.models import Bidder, Job, Proposal
+
+
+class _Filterable(Protocol):
+    def where(self, *whereclause: Any) -> Self: ...
+
+
+Query = TypeVar("Query", bound=_Filterable)
+
+
+def narrowed(
+    query: Query, *, bidder_id: int | None, bidder_name: str | None, source: str | None
+) -> Query:
+    """``query`` (joined to Proposal, Bidder and Job) kept to ``bidder_id``'s or
+    ``bidder_name``'s letters and to jobs from ``source``, each when given."""
+    if bidder_id is not None:
+        query = query.where(col(Proposal.bidder_id) == bidder_id)
+    if bidder_name is not None:
+        query = query.where(col(Bidder.name) == bidder_name)
+    if source is not None:
+        query = query.where(col(Job.source) == source)
+    return query
 
 
 def edited_letter(text: str, *, what: str) -> str:

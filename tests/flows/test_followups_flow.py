@@ -29,7 +29,7 @@ from bidflow.store.outcomes import record_outcome
 from bidflow.types import utcnow
 from flows.context import FlowContext, flow_context
 from flows.followup_batch import BatchResult
-from flows.followups import draft_due_follow_ups, followups_flow, one_batch
+from flows.followups import batch_task, draft_due_follow_ups, followups_flow
 from prompts import JOB_FENCE_CLOSE, JOB_FENCE_OPEN
 from rules.triage import BidderSlot
 from tests.connectors.fake_openai import Fail, FakeOpenAI, Say, running_fake_openai
@@ -263,7 +263,7 @@ def test_due_follow_ups_are_drafted_in_batches(sqlite_url: str) -> None:
     batches: list[BatchResult] = []
 
     def recorded(context: FlowContext, now: datetime, size: int) -> BatchResult:
-        batches.append(one_batch(context, now, size))
+        batches.append(batch_task.fn(context, now, size))
         return batches[-1]
 
     run = draft_due_follow_ups(context, batch_size=2, run_batch=recorded)

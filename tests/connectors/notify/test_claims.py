@@ -8,16 +8,20 @@ import itertools
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bidflow.db import session_scope
 from bidflow.store.alert_delivery import CLAIM_EXPIRY
+from connectors.notify import Notifier, RunSummary
 from connectors.notify_plan import plan_deliveries
 from connectors.notify_queue import alert_new_replies
 from tests.connectors.notify.conftest import T0, Agency, recipients
 from tests.connectors.notify.servers import webhook
-from tests.connectors.servers import Reply, Request, serve
+from tests.connectors.servers import LocalServer, Reply, Request, serve
 
 PATIENCE_S = 10  # how long a held-up receiver waits before answering anyway
 
@@ -29,7 +33,18 @@ class _Ceiling(random.Random):
         return b
 
 
-def test_other_writers_go_on_while_an_alert_is_being_sent(agency: Agency) -> None:
+@dataclass
+class HeldUp:
+    """A notifier run whose one alert has reached a service that does not answer yet."""
+
+    notifier: Notifier
+    run: Future[RunSummary]
+    server: LocalServer
+
+
+@contextmanager
+def _sending_held_up(agency: Agency) -> Iterator[HeldUp]:
+    """Ana's reply alerted to a webhook that holds the request until the block ends."""
     arrived, answer_now = threading.Event(), threading.Event()
 
     def slow_service(request: Request) -> Reply:
@@ -44,44 +59,36 @@ def test_other_writers_go_on_while_an_alert_is_being_sent(agency: Agency) -> Non
         with ThreadPoolExecutor(max_workers=1) as pool:
             run = pool.submit(agency.run, notifier, T0)
             assert arrived.wait(timeout=PATIENCE_S)
-            started = time.monotonic()
-            agency.reply("Ben", "Meanwhile another client writes", at=T0)  # a write transaction
-            waited = time.monotonic() - started
-            answer_now.set()
-            summary = run.result(timeout=30)
+            try:
+                yield HeldUp(notifier, run, server)
+            finally:
+                answer_now.set()
+
+
+def test_other_writers_go_on_while_an_alert_is_being_sent(agency: Agency) -> None:
+    with _sending_held_up(agency) as sending:
+        started = time.monotonic()
+        agency.reply("Ben", "Meanwhile another client writes", at=T0)  # a write transaction
+        waited = time.monotonic() - started
 
     assert waited < 2  # the writer did not wait for the channel
-    assert summary.sent == 1
+    assert sending.run.result(timeout=30).sent == 1
 
 
 def test_a_second_run_does_not_send_what_the_first_is_sending(agency: Agency) -> None:
-    arrived, answer_now = threading.Event(), threading.Event()
+    with _sending_held_up(agency) as sending:
+        started = time.monotonic()
+        second = agency.run(sending.notifier, T0 + timedelta(seconds=30))
+        second_took = time.monotonic() - started
+        (during,) = agency.alerts()
 
-    def slow_service(request: Request) -> Reply:
-        arrived.set()
-        answer_now.wait(timeout=PATIENCE_S)
-        return Reply(200, b"{}")
-
-    with serve(slow_service) as server:
-        environ = {"HOOK": f"json://127.0.0.1:{server.port}/alerts"}
-        notifier = agency.notifier({"recipients": recipients(ANA_AM="HOOK")}, environ)
-        agency.reply("Ana", "Could you start on Monday?", at=T0)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            first = pool.submit(agency.run, notifier, T0)
-            assert arrived.wait(timeout=PATIENCE_S)
-            started = time.monotonic()
-            second = agency.run(notifier, T0 + timedelta(seconds=30))
-            second_took = time.monotonic() - started
-            (during,) = agency.alerts()
-            answer_now.set()
-            assert first.result(timeout=30).sent == 1
-
-        assert second.sent == 0
-        assert second_took < 2  # it did not wait for the first run to finish sending
-        assert (during.status, during.claimed_at) == ("sending", T0)
-        assert len(server.requests) == 1
-        (alert,) = agency.alerts()
-        assert (alert.status, alert.claimed_at) == ("sent", None)
+    assert sending.run.result(timeout=30).sent == 1
+    assert second.sent == 0
+    assert second_took < 2  # it did not wait for the first run to finish sending
+    assert (during.status, during.claimed_at) == ("sending", T0)
+    assert len(sending.server.requests) == 1
+    (alert,) = agency.alerts()
+    assert (alert.status, alert.claimed_at) == ("sent", None)
 
 
 def test_what_a_dead_run_claimed_is_sent_once_its_claim_expires(agency: Agency) -> None:
