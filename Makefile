@@ -23,9 +23,10 @@ postgres:
 	@scripts/ensure-postgres.sh
 
 # One worker per core (at most four), a test module per worker at a time: module fixtures
-# (a migrated Prefect database, a served app) are built once.
+# (a migrated Prefect database, a served app) are built once. Modules start in collection
+# order, which puts the slow end-to-end ones first (tests/conftest.py).
 test: setup chromium postgres
-	$(VENV)/bin/pytest --numprocesses auto --maxprocesses 4 --dist loadfile
+	$(VENV)/bin/pytest --numprocesses auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(VENV)/bin/ruff check .

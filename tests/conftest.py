@@ -34,6 +34,12 @@ _ENV_TO_CLEAR = (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end tests first: under pytest-xdist the other workers then run the
+    rest around them, instead of one worker finishing a minutes-long test alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable otherwise
+
+
 @pytest.fixture(autouse=True)
 def bidflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh BIDFLOW_HOME (and so a fresh SQLite database) for every test."""

@@ -71,6 +71,8 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{field} must be a number"
     if kind == "greater_than_equal":
         return f"{field} must be at least {limits.get('ge')}"
+    if kind == "string_too_long":
+        return f"{field} must be at most {limits.get('max_length')} characters"
     return f"{field}: {error.get('msg', 'invalid value')}"
 
 

@@ -37,6 +37,8 @@ from tests.connectors.servers import unused_port
 from tests.factories import agency_dict, write_config
 from tests.flows.prefect_yaml import as_written, written_deployments, written_schedules
 
+pytestmark = pytest.mark.slow  # real Prefect servers and `bidflow serve` processes
+
 START_TIMEOUT_S = 150.0
 STOP_TIMEOUT_S = 120.0
 

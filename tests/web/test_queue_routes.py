@@ -195,6 +195,19 @@ def test_edit_changes_final_text_only(client: DeskClient, sqlite_url: str) -> No
     assert "Dear client,\nNew letter.</textarea>" in client.get("/queue").text
 
 
+def test_an_edit_longer_than_any_letter_is_refused_and_nothing_changes(
+    client: DeskClient, sqlite_url: str
+) -> None:
+    seeded = seed_review_queue(sqlite_url)
+
+    response = client.submit(f"/proposals/{seeded.plain}/edit", text="x" * 20_001)
+
+    assert response.status_code == 422
+    assert "text must be at most 20000 characters" in response.text
+    assert load_proposal(sqlite_url, seeded.plain).final_text is None
+    assert proposal_actions(sqlite_url, seeded.plain) == ["queued"]
+
+
 def test_mark_sent_stores_bid_and_connects(client: DeskClient, sqlite_url: str) -> None:
     seeded = seed_review_queue(sqlite_url)
     client.submit(f"/proposals/{seeded.plain}/approve")

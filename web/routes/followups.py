@@ -32,14 +32,11 @@ from bidflow.types import utcnow
 from web.auth import REVIEWERS, ActorDep, SenderDep, SignedIn, check_own
 from web.deps import SessionDep, is_htmx
 from web.followup_cards import FollowUpCard, build_follow_up_card
+from web.forms import LetterField, ReasonField, unix_lines
 from web.routes.proposals import card_for
 from web.templating import templates
 
 router = APIRouter(prefix="/followups", tags=["followups"])
-
-LetterField = Annotated[str, Form(max_length=20_000)]
-# A pattern of one non-space character makes a reason of only spaces count as missing.
-ReasonField = Annotated[str, Form(max_length=2000, pattern=r"\S")]
 
 
 @router.get("/{follow_up_id}")
@@ -63,7 +60,7 @@ def edit(
     request: Request, follow_up_id: int, text: LetterField, session: SessionDep, actor: ActorDep
 ) -> Response:
     """Save the reviewer's version of the follow-up."""
-    edit_follow_up(session=session, follow_up_id=follow_up_id, text=_unix(text), actor=actor)
+    edit_follow_up(session=session, follow_up_id=follow_up_id, text=unix_lines(text), actor=actor)
     return _answer(request, session, follow_up_id)
 
 
@@ -82,7 +79,7 @@ def approve(
         session=session,
         follow_up_id=follow_up_id,
         actor=actor,
-        text=None if text is None else _unix(text),
+        text=None if text is None else unix_lines(text),
         override_reason=override_reason,
     )
     return _answer(request, session, follow_up_id)
@@ -136,7 +133,3 @@ def _answer(request: Request, session: Session, follow_up_id: int) -> Response:
         response = templates.TemplateResponse(request, "partials/followup_card.html", context)
     response.headers["HX-Trigger"] = "queue-changed"
     return response
-
-
-def _unix(text: str) -> str:
-    return text.replace("\r\n", "\n")  # browsers submit textarea line breaks as CRLF

@@ -32,14 +32,11 @@ from rules.followup_schedule import schedule_for_sent
 from web.auth import REVIEWERS, ActorDep, OutcomeDep, SenderDep, check_own
 from web.cards import ProposalCard, build_card
 from web.deps import SessionDep, is_htmx
+from web.forms import LetterField, ReasonField, unix_lines
 from web.templating import templates
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
-# The letter as typed; browsers submit textarea line breaks as CRLF.
-LetterField = Annotated[str, Form()]
-# A pattern of one non-space character makes a reason of only spaces count as missing.
-ReasonField = Annotated[str, Form(max_length=2000, pattern=r"\S")]
 BidField = Annotated[float | None, Form(ge=0, allow_inf_nan=False)]
 ConnectsField = Annotated[int | None, Form(ge=0)]
 
@@ -49,7 +46,7 @@ def edit(
     request: Request, proposal_id: int, text: LetterField, session: SessionDep, actor: ActorDep
 ) -> Response:
     """Save the reviewer's version of the letter."""
-    edit_text(session=session, proposal_id=proposal_id, text=_unix_lines(text), actor=actor)
+    edit_text(session=session, proposal_id=proposal_id, text=unix_lines(text), actor=actor)
     return _answer(request, session, proposal_id)
 
 
@@ -65,7 +62,7 @@ def approve_proposal(
     """Approve the draft, keeping the letter as shown; the card's Approve button sends the text
     too, so an edit the reviewer did not save separately is not lost. A flagged draft needs
     ``override_reason`` (the store refuses it otherwise, answered as 409 with the reason)."""
-    letter = None if text is None else _unix_lines(text)
+    letter = None if text is None else unix_lines(text)
     approve(
         session=session,
         proposal_id=proposal_id,
@@ -125,14 +122,10 @@ def record_proposal_outcome(
         proposal_id=proposal_id,
         status=status,
         actor=actor,
-        message=None if message is None else _unix_lines(message),
+        message=None if message is None else unix_lines(message),
         contract_value=contract_value if status == ProposalStatus.HIRED else None,
     )
     return RedirectResponse(f"/proposals/{proposal_id}#outcome", status_code=303)
-
-
-def _unix_lines(text: str) -> str:
-    return text.replace("\r\n", "\n")
 
 
 def _answer(request: Request, session: Session, proposal_id: int) -> Response:
