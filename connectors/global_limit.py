@@ -35,22 +35,23 @@ _reported_lock = threading.Lock()
 _ensured: set[tuple[str, str, int]] = set()  # (Prefect API, limit, slots) created or resized
 
 
-def ensured_key(name: str, slots: int) -> tuple[str, str, int]:
-    """What a limit's creation is remembered by: another Prefect server needs its own."""
+def _key(name: str, slots: int) -> tuple[str, str, int]:
+    # Another Prefect server needs the limit created again.
     return (str(PREFECT_API_URL.value() or ""), name, slots)
 
 
-def was_ensured(key: tuple[str, str, int]) -> bool:
-    return key in _ensured
+def was_ensured(name: str, slots: int) -> bool:
+    """Whether this process already created or resized the limit on the current server."""
+    return _key(name, slots) in _ensured
 
 
-def remember_ensured(key: tuple[str, str, int], ensured: bool) -> None:
+def remember_ensured(name: str, slots: int, ensured: bool) -> None:
     """Record that the limit exists with its size (``ensured``), or forget it: acquiring a
     slot failed, so the next client checks the limit again (someone may have deleted it)."""
     if ensured:
-        _ensured.add(key)
+        _ensured.add(_key(name, slots))
     else:
-        _ensured.discard(key)
+        _ensured.discard(_key(name, slots))
 
 
 class ApiLimit:
@@ -100,7 +101,7 @@ class ApiLimit:
                         )
                     )
                 except Exception as exc:  # the Prefect API failed: polling goes on without it
-                    remember_ensured(ensured_key(self.name, self.slots), False)
+                    remember_ensured(self.name, self.slots, False)
                     self._off(f"acquiring a slot failed ({type(exc).__name__}: {exc})")
             yield
 
@@ -115,8 +116,7 @@ class ApiLimit:
         if FlowRunContext.get() is None:
             self._off("not inside a flow run")
             return
-        key = ensured_key(self.name, self.slots)
-        if was_ensured(key):
+        if was_ensured(self.name, self.slots):
             self.state = "on"
             return
         try:
@@ -129,7 +129,7 @@ class ApiLimit:
         except Exception as exc:
             self._off(f"it could not be created ({type(exc).__name__}: {exc})")
             return
-        remember_ensured(key, True)
+        remember_ensured(self.name, self.slots, True)
         self.state = "on"
 
     def _off(self, why: str) -> None:

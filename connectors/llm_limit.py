@@ -17,7 +17,7 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency
 from prefect.context import FlowRunContext
 
-from connectors.global_limit import LEASE_S, ensured_key, remember_ensured, was_ensured
+from connectors.global_limit import LEASE_S, remember_ensured, was_ensured
 
 log = logging.getLogger("bidflow.llm")
 
@@ -75,7 +75,7 @@ class GlobalLimit:
                     )
                     held = True
                 except Exception as exc:  # the Prefect API failed: drafting goes on without it
-                    remember_ensured(ensured_key(self.name, self.slots), False)
+                    remember_ensured(self.name, self.slots, False)
                     self._off(f"acquiring a slot failed ({type(exc).__name__}: {exc})")
             yield held
 
@@ -92,8 +92,7 @@ class GlobalLimit:
         if FlowRunContext.get() is None:
             self._off("not inside a flow run")
             return
-        key = ensured_key(self.name, self.slots)
-        if was_ensured(key):
+        if was_ensured(self.name, self.slots):
             self.state = "on"
             return
         try:
@@ -106,7 +105,7 @@ class GlobalLimit:
         except Exception as exc:
             self._off(f"it could not be created ({type(exc).__name__}: {exc})")
             return
-        remember_ensured(key, True)
+        remember_ensured(self.name, self.slots, True)
         self.state = "on"
 
     def _off(self, why: str) -> None:

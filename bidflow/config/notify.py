@@ -29,6 +29,12 @@ class Channel(ConfigModel):
 
     url_env: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        # `channels: [SLACK_ALERTS_URL]` reads naturally; it means the same as url_env entries.
+        return {"url_env": value} if isinstance(value, str) else value
+
     @field_validator("url_env")
     @classmethod
     def _variable_name(cls, value: str) -> str:
@@ -58,14 +64,6 @@ class Recipient(ConfigModel):
     timezone: TimezoneName | None = Field(
         default=None, description="The recipient's timezone for quiet hours; default: agency's."
     )
-
-    @field_validator("channels", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        # `channels: [SLACK_ALERTS_URL]` reads naturally; it means the same as url_env entries.
-        if isinstance(value, list):
-            return [{"url_env": item} if isinstance(item, str) else item for item in value]
-        return value
 
     @field_validator("quiet_hours", mode="before")
     @classmethod

@@ -103,14 +103,6 @@ class ReportsConfig(ConfigModel):
     def _distinct_formats(cls, value: list[ReportFormat]) -> list[ReportFormat]:
         return list(dict.fromkeys(value))
 
-    @field_validator("channels", mode="before")
-    @classmethod
-    def _channel_shorthand(cls, value: object) -> object:
-        # `channels: [REPORTS_SLACK_URL]` means the same as url_env entries, as in notify.
-        if isinstance(value, list):
-            return [{"url_env": item} if isinstance(item, str) else item for item in value]
-        return value
-
     @field_validator("weekday", mode="before")
     @classmethod
     def _weekday_case(cls, value: object) -> object:

@@ -120,6 +120,16 @@ def sent_for(config: Path, node: dict[str, Any]) -> int:
         return sent_proposal(session, bidders["Ana"], job, utcnow() - timedelta(days=2))
 
 
+def sent_job(
+    fake: FakeUpwork, home: Path, imap: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, Any], Path, int]:
+    """A job at the fake Upwork with the feed connected, the agency config reading both
+    inboxes, and Ana's proposal for the job sent two days ago: (node, config, proposal id)."""
+    node = connected_job(fake, home, monkeypatch)
+    config = agency_config_file(home, fake, imap)
+    return node, config, sent_for(config, node)
+
+
 def client_writes_in_the_room(fake: FakeUpwork, node: dict[str, Any], text: str) -> None:
     proposal = make_proposal(node, "Pending", changed=utcnow() - timedelta(days=2))
     room = make_room(proposal)

@@ -20,11 +20,9 @@ from tests.connectors.notify.servers import Webhook
 from tests.connectors.upwork.fake_server import FakeUpwork, fake_upwork
 from tests.flows.inbox_world import (
     FULL,
-    agency_config_file,
     client_writes_in_the_room,
-    connected_job,
     notification_of,
-    sent_for,
+    sent_job,
 )
 
 __all__ = ["fake_upwork"]
@@ -41,9 +39,7 @@ def test_one_reply_from_email_and_api_is_one_message_and_one_alert(
     hook: Webhook,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    node = connected_job(fake_upwork, bidflow_home, monkeypatch)
-    config = agency_config_file(bidflow_home, fake_upwork, imap)
-    proposal_id = sent_for(config, node)
+    node, config, proposal_id = sent_job(fake_upwork, bidflow_home, imap, monkeypatch)
     notification_of(imap, node, FULL[:60].rstrip() + "…")
     client_writes_in_the_room(fake_upwork, node, FULL)
 
@@ -78,9 +74,7 @@ def test_a_reply_between_runs_is_alerted_by_the_next_run(
     hook: Webhook,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    node = connected_job(fake_upwork, bidflow_home, monkeypatch)
-    config = agency_config_file(bidflow_home, fake_upwork, imap)
-    sent_for(config, node)
+    node, config, _ = sent_job(fake_upwork, bidflow_home, imap, monkeypatch)
     inbox_flow(config_path=str(config))  # the run before the reply: nothing to say
     assert hook.payloads == []
 

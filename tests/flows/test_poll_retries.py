@@ -32,10 +32,8 @@ from tests.connectors.upwork.fake_server import FakeUpwork, fake_upwork
 from tests.factories import agency_config, agency_dict, write_config
 from tests.flows.inbox_world import (
     FULL,
-    agency_config_file,
     client_writes_in_the_room,
-    connected_job,
-    sent_for,
+    sent_job,
 )
 
 __all__ = ["fake_upwork"]
@@ -132,9 +130,7 @@ def test_a_dead_inbox_source_is_retried_and_the_reply_from_the_other_is_alerted(
     hook: Webhook,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    node = connected_job(fake_upwork, bidflow_home, monkeypatch)
-    config = agency_config_file(bidflow_home, fake_upwork, imap)
-    sent_for(config, node)
+    node, config, _ = sent_job(fake_upwork, bidflow_home, imap, monkeypatch)
     client_writes_in_the_room(fake_upwork, node, FULL)
     with _hanging_up_server() as (port, accepted):
         data = yaml.safe_load(config.read_text())
